@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hugetlb: reserve pages in the global pool, map them, give them back.
+ *
+ * The pool (/sys/kernel/mm/hugepages/hugepages-<N>kB/nr_hugepages) is global:
+ * hugetlb_reserve() takes pmc_lock("hugetlb") for as long as the pages are
+ * held, raises nr_hugepages through the knob journal (so a killed run is
+ * restored), and proves free_hugepages reached the number asked for.
+ * hugetlb_release() puts the old value back and unlocks. Sizes: 2 MiB and,
+ * where the kernel can assemble one, 1 GiB.
+ */
+#ifndef PMC_HUGETLB_H
+#define PMC_HUGETLB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "state.h"
+
+#define HUGETLB_2M	((size_t)2 << 20)
+#define HUGETLB_1G	((size_t)1 << 30)
+
+struct hugetlb_pool {
+	size_t hpsize;		/* bytes */
+	unsigned long n;	/* pages reserved for us */
+	int lock_fd;		/* -1 when not held */
+	char nr_path[128];
+};
+
+/* Reserve n pages of hpsize. NULL or a static reason ("hugetlb pages could
+ * not be reserved", "hugetlb size not supported"). */
+const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long n);
+/* Give the pages back (nr_hugepages restored) and unlock. Idempotent. */
+void hugetlb_release(struct hugetlb_pool *p);
+
+/* MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB of n huge pages, written (every
+ * base page) when 'write'; proven: present, PFNs contiguous and aligned
+ * inside each huge page when the PFN is visible. */
+const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool write);
+/* memfd_create(MFD_HUGETLB) mapped MAP_SHARED or MAP_PRIVATE (map_flags),
+ * n huge pages, written when 'write' (same proof). r->fd is the memfd. */
+const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
+				int map_flags, bool write);
+
+/* Free pages in the pool of that size, -errno on error. */
+long hugetlb_free_pages(size_t hpsize);
+
+#endif
