@@ -137,3 +137,16 @@ deps:
 
 clean:
 	rm -rf $(O)
+
+# ---- fault injection (LD_PRELOAD library simulating a broken kernel) ----
+FAULT_LIB := $(O)/libpmcfault.so
+$(FAULT_LIB): helpers/faultinject/faultinject.c helpers/entry.c $(HDRS)
+	@$(if $(Q),echo "  CCLD    $@")
+	$(Q)$(CC) $(filter-out -static,$(CFLAGS)) -fPIC -shared -o $@ $(filter %.c,$^) -ldl
+
+.PHONY: faultinject mutate
+faultinject: $(FAULT_LIB)
+
+# Run the suite once per fault and print the kill matrix (ci/mutate.sh).
+mutate: all $(FAULT_LIB)
+	$(Q)PMC_BUILD=$(abspath $(O)) ci/mutate.sh

@@ -214,7 +214,7 @@ static bool pm_low_match(struct sbuf *b, const struct pm_expect *x, uint64_t e)
 bool pm_match(const struct pm_expect *x, uint64_t e, char *why, size_t len)
 {
 	struct sbuf b = { why, len, 0 };
-	char got[160], want[160];
+	char got[160];
 	bool ok;
 
 	if (len)
@@ -224,10 +224,10 @@ bool pm_match(const struct pm_expect *x, uint64_t e, char *why, size_t len)
 	ok = pm_low_match(&b, x, e) && ok;
 	if (!ok) {
 		pm_format(e, got, sizeof(got));
-		pm_format(x->set, want, sizeof(want));
-		sb_add(&b, "| got %s | want set %s", got, want);
-		pm_format(x->clear, want, sizeof(want));
-		sb_add(&b, " clear %s", want);
+		sb_add(&b, "| got %s | want set ", got);
+		sb_bits(&b, x->set, 55, 64, pm_bit_name);
+		sb_add(&b, " clear ");
+		sb_bits(&b, x->clear, 55, 64, pm_bit_name);
 	}
 	return ok;
 }

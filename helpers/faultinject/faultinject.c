@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libpmcfault.so: simulate a broken kernel.
+ *
+ * LD_PRELOADed under the suite, it tracks the file descriptors opened on
+ * /proc/PID/pagemap, /proc/kpageflags, /proc/kpagecount and
+ * /proc/kpagecgroup and perturbs what read()/pread() (and their fortified
+ * variants) return there and what the PAGEMAP_SCAN ioctl returns, according
+ * to one fault named by $PMC_FAULT. `PMC_FAULT=list` prints the catalogue.
+ * $PMC_FAULT_TRACE=FILE appends "<interface>" for every tracked open, so the
+ * mutation runner knows which programs can observe which faults.
+ *
+ * Each fault models a real kernel bug class: a bit never set, a bit set
+ * where it must not be, a bit on the wrong kind of entry, an off-by-one
+ * field, a leaked PFN, a miscounted page, a missing or overlong region, a
+ * wrong walk_end, an argument silently ignored, a wrong errno.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../compat.h"
+#include "../entry.h"
+
+enum iface { IF_NONE, IF_PAGEMAP, IF_KPAGEFLAGS, IF_KPAGECOUNT, IF_KPAGECGROUP };
+static const char *const iface_names[] = { "none", "pagemap", "kpageflags", "kpagecount", "kpagecgroup" };
+
+#define MAX_FDS 4096
+static unsigned char fd_iface[MAX_FDS];
+
+/* ---- the catalogue ---- */
+enum kind {
+	F_NONE,
+	F_CTL_SHORT,		/* control: valid short reads (multiples of 8) */
+	/* pagemap, per entry */
+	F_PM_CLEAR,		/* bit never set */
+	F_PM_SET_PRESENT,	/* bit set on present entries */
+	F_PM_SET_SWAP,		/* bit set on swap entries */
+	F_PM_SET_NONE,		/* bit set on empty entries */
+	F_PM_PFN_PLUS1,		/* PFN off by one */
+	F_PM_PFN_ZERO,		/* PFN dropped for a privileged reader */
+	F_PM_PFN_LEAK,		/* PFN shown to an unprivileged reader */
+	F_PM_SWAP_TYPE,		/* swap type off by one */
+	F_PM_SWAP_OFFSET,	/* swap offset off by one */
+	F_PM_SWAP_LEAK,		/* swap offset shown to an unprivileged reader */
+	F_PM_EINVAL_OK,		/* EINVAL turned into success */
+	F_PM_EINVAL_ERRNO,	/* EINVAL turned into EFAULT */
+	F_PM_EOF_DATA,		/* 0 bytes past the end turned into zero entries */
+	/* kpage*, per item */
+	F_KPF_CLEAR,
+	F_KPF_SET,
+	F_KPC_PLUS1,
+	F_KPC_MINUS1,
+	F_KPCG_PLUS1,
+	F_KPCG_ZERO,
+	F_KP_EINVAL_OK,
+	/* PAGEMAP_SCAN */
+	F_SC_DROP_LAST,		/* a region missing */
+	F_SC_LONG_FIRST,	/* a region too long */
+	F_SC_CAT_ADD,		/* wrong categories: one added */
+	F_SC_CAT_DROP,		/* wrong categories: one dropped */
+	F_SC_WALKEND,		/* walk_end off by a page */
+	F_SC_IGN_MAXPAGES,
+	F_SC_IGN_CATMASK,
+	F_SC_IGN_INVERTED,
+	F_SC_IGN_ANYOF,
+	F_SC_IGN_RETMASK,
+	F_SC_IGN_WP,		/* WP_MATCHING silently ignored */
+	F_SC_EINVAL_OK,		/* EINVAL turned into success */
+	F_SC_ERRNO_SWAP,	/* EINVAL<->EFAULT, EPERM->EINVAL */
+};
+
+struct fault {
+	const char *name;
+	enum kind kind;
+	uint64_t arg;
+	const char *what;
+};
+
+#define PMB(n) (UINT64_C(1) << (n))
+static const struct fault catalogue[] = {
+	{ "none", F_NONE, 0, "control: library loaded, nothing perturbed" },
+	{ "ctl-short-reads", F_CTL_SHORT, 0, "control: reads return at most 8..24 bytes at a time" },
+	{ "pm-present-never", F_PM_CLEAR, PMB(63), "pagemap bit 63 never set" },
+	{ "pm-swap-never", F_PM_CLEAR, PMB(62), "pagemap bit 62 never set" },
+	{ "pm-file-never", F_PM_CLEAR, PMB(61), "pagemap bit 61 never set" },
+	{ "pm-guard-never", F_PM_CLEAR, PMB(58), "pagemap bit 58 never set" },
+	{ "pm-uffdwp-never", F_PM_CLEAR, PMB(57), "pagemap bit 57 never set" },
+	{ "pm-excl-never", F_PM_CLEAR, PMB(56), "pagemap bit 56 never set" },
+	{ "pm-file-on-present", F_PM_SET_PRESENT, PMB(61), "bit 61 on every present entry (anon too)" },
+	{ "pm-excl-on-present", F_PM_SET_PRESENT, PMB(56), "bit 56 on every present entry (shared too)" },
+	{ "pm-uffdwp-on-present", F_PM_SET_PRESENT, PMB(57), "bit 57 on every present entry" },
+	{ "pm-softdirty-on-present", F_PM_SET_PRESENT, PMB(55), "bit 55 on every present entry" },
+	{ "pm-guard-on-present", F_PM_SET_PRESENT, PMB(58), "bit 58 on every present entry" },
+	{ "pm-bit59-on-present", F_PM_SET_PRESENT, PMB(59), "reserved bit 59 set on present entries" },
+	{ "pm-bit60-on-present", F_PM_SET_PRESENT, PMB(60), "reserved bit 60 set on present entries" },
+	{ "pm-swap-on-present", F_PM_SET_PRESENT, PMB(62), "bit 62 together with 63" },
+	{ "pm-excl-on-swap", F_PM_SET_SWAP, PMB(56), "bit 56 on swap entries" },
+	{ "pm-present-on-swap", F_PM_SET_SWAP, PMB(63), "bit 63 on swap entries" },
+	{ "pm-file-on-swap", F_PM_SET_SWAP, PMB(61), "bit 61 on swap entries (private anon)" },
+	{ "pm-present-on-none", F_PM_SET_NONE, PMB(63), "bit 63 on empty entries" },
+	{ "pm-swap-on-none", F_PM_SET_NONE, PMB(62), "bit 62 on empty entries" },
+	{ "pm-file-on-none", F_PM_SET_NONE, PMB(61), "bit 61 on empty entries" },
+	{ "pm-pfn-plus1", F_PM_PFN_PLUS1, 0, "PFN off by one" },
+	{ "pm-pfn-zero", F_PM_PFN_ZERO, 0, "PFN hidden from a privileged reader" },
+	{ "pm-pfn-leak", F_PM_PFN_LEAK, 0, "PFN shown to a reader without CAP_SYS_ADMIN" },
+	{ "pm-swap-type-plus1", F_PM_SWAP_TYPE, 0, "swap type off by one" },
+	{ "pm-swap-offset-plus1", F_PM_SWAP_OFFSET, 0, "swap offset off by one" },
+	{ "pm-swap-leak", F_PM_SWAP_LEAK, 0, "swap offset shown to a reader without CAP_SYS_ADMIN" },
+	{ "pm-einval-success", F_PM_EINVAL_OK, 0, "pagemap EINVAL turned into success" },
+	{ "pm-einval-efault", F_PM_EINVAL_ERRNO, 0, "pagemap EINVAL turned into EFAULT" },
+	{ "pm-eof-data", F_PM_EOF_DATA, 0, "reads past the address space return zero entries" },
+	{ "kpc-plus1", F_KPC_PLUS1, 0, "kpagecount off by one (up)" },
+	{ "kpc-minus1", F_KPC_MINUS1, 0, "kpagecount off by one (down)" },
+	{ "kpcg-plus1", F_KPCG_PLUS1, 0, "kpagecgroup inode off by one" },
+	{ "kpcg-zero", F_KPCG_ZERO, 0, "kpagecgroup always 0" },
+	{ "kp-einval-success", F_KP_EINVAL_OK, 0, "kpage* EINVAL turned into success" },
+	{ "scan-drop-last", F_SC_DROP_LAST, 0, "last region missing" },
+	{ "scan-long-first", F_SC_LONG_FIRST, 0, "first region one page too long" },
+	{ "scan-walkend-plus1", F_SC_WALKEND, 0, "walk_end one page too far" },
+	{ "scan-ignore-max-pages", F_SC_IGN_MAXPAGES, 0, "max_pages ignored" },
+	{ "scan-ignore-category-mask", F_SC_IGN_CATMASK, 0, "category_mask ignored" },
+	{ "scan-ignore-inverted", F_SC_IGN_INVERTED, 0, "category_inverted ignored" },
+	{ "scan-ignore-anyof", F_SC_IGN_ANYOF, 0, "category_anyof_mask ignored" },
+	{ "scan-ignore-return-mask", F_SC_IGN_RETMASK, 0, "return_mask ignored (all accepted categories)" },
+	{ "scan-ignore-wp-matching", F_SC_IGN_WP, 0, "PM_SCAN_WP_MATCHING ignored" },
+	{ "scan-einval-success", F_SC_EINVAL_OK, 0, "EINVAL turned into success" },
+	{ "scan-errno-swap", F_SC_ERRNO_SWAP, 0, "EINVAL<->EFAULT, EPERM->EINVAL" },
+};
+#define NCAT (sizeof(catalogue) / sizeof(*catalogue))
+
+static const struct fault *active;
+static struct fault param;	/* kpf-clear:BIT, kpf-set:BIT, scan-cat-add:CAT ... */
+static char param_name[64];
+static bool privileged;
+
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static ssize_t (*real_pread64)(int, void *, size_t, off64_t);
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_close)(int);
+static int (*real_ioctl)(int, unsigned long, ...);
+
+static int kpf_by_name(const char *n)
+{
+	for (unsigned b = 0; b < KPF_NR_DOCUMENTED; b++)
+		if (!strcmp(kpf_bit_name(b), n))
+			return (int)b;
+	return -1;
+}
+
+static int cat_by_name(const char *n)
+{
+	for (unsigned b = 0; b < PMC_SCAN_NR_CATEGORIES; b++)
+		if (!strcmp(scan_category_name(b), n))
+			return (int)b;
+	return -1;
+}
+
+static void list_catalogue(void)
+{
+	for (unsigned i = 0; i < NCAT; i++)
+		printf("%s\t%s\n", catalogue[i].name, catalogue[i].what);
+	for (unsigned b = 0; b < KPF_NR_DOCUMENTED; b++) {
+		printf("kpf-clear:%s\tKPF_%s never set\n", kpf_bit_name(b), kpf_bit_name(b));
+		printf("kpf-set:%s\tKPF_%s set on every page\n", kpf_bit_name(b), kpf_bit_name(b));
+	}
+	for (unsigned b = 0; b < PMC_SCAN_NR_CATEGORIES; b++) {
+		printf("scan-cat-add:%s\t%s added to every region\n", scan_category_name(b), scan_category_name(b));
+		printf("scan-cat-drop:%s\t%s dropped from every region\n", scan_category_name(b), scan_category_name(b));
+	}
+}
+
+static bool cap_sys_admin(void)
+{
+	char line[256];
+	bool r = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7)) {
+			r = (strtoull(line + 7, NULL, 16) >> 21) & 1; /* CAP_SYS_ADMIN */
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+__attribute__((constructor)) static void fi_init(void)
+{
+	const char *f = getenv("PMC_FAULT");
+
+	real_read = dlsym(RTLD_NEXT, "read");
+	real_pread = dlsym(RTLD_NEXT, "pread");
+	real_pread64 = dlsym(RTLD_NEXT, "pread64");
+	real_open = dlsym(RTLD_NEXT, "open");
+	real_open64 = dlsym(RTLD_NEXT, "open64");
+	real_openat = dlsym(RTLD_NEXT, "openat");
+	real_close = dlsym(RTLD_NEXT, "close");
+	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
+	if (!f || !*f)
+		return;
+	if (!strcmp(f, "list")) {
+		list_catalogue();
+		exit(0);
+	}
+	for (unsigned i = 0; i < NCAT; i++)
+		if (!strcmp(catalogue[i].name, f))
+			active = &catalogue[i];
+	if (!active) {
+		const char *colon = strchr(f, ':');
+		int b = -1;
+
+		snprintf(param_name, sizeof(param_name), "%s", f);
+		param.name = param_name;
+		param.what = "parametric";
+		if (colon && !strncmp(f, "kpf-clear:", 10) && (b = kpf_by_name(colon + 1)) >= 0)
+			param.kind = F_KPF_CLEAR;
+		else if (colon && !strncmp(f, "kpf-set:", 8) && (b = kpf_by_name(colon + 1)) >= 0)
+			param.kind = F_KPF_SET;
+		else if (colon && !strncmp(f, "scan-cat-add:", 13) && (b = cat_by_name(colon + 1)) >= 0)
+			param.kind = F_SC_CAT_ADD;
+		else if (colon && !strncmp(f, "scan-cat-drop:", 14) && (b = cat_by_name(colon + 1)) >= 0)
+			param.kind = F_SC_CAT_DROP;
+		if (b < 0) {
+			fprintf(stderr, "libpmcfault: unknown fault '%s' (PMC_FAULT=list)\n", f);
+			exit(99);
+		}
+		param.arg = UINT64_C(1) << b;
+		active = &param;
+	}
+}
+
+static enum iface classify(const char *path)
+{
+	const char *base;
+
+	if (!path || strncmp(path, "/proc/", 6))
+		return IF_NONE;
+	if (!strcmp(path, "/proc/kpageflags"))
+		return IF_KPAGEFLAGS;
+	if (!strcmp(path, "/proc/kpagecount"))
+		return IF_KPAGECOUNT;
+	if (!strcmp(path, "/proc/kpagecgroup"))
+		return IF_KPAGECGROUP;
+	base = strrchr(path, '/');
+	if (base && !strcmp(base, "/pagemap"))
+		return IF_PAGEMAP;
+	return IF_NONE;
+}
+
+static void track(int fd, const char *path)
+{
+	enum iface i = classify(path);
+	const char *trace = getenv("PMC_FAULT_TRACE");
+
+	if (fd < 0 || fd >= MAX_FDS)
+		return;
+	fd_iface[fd] = (unsigned char)i;
+	if (i != IF_NONE && trace && *trace) {
+		int t = real_open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (t >= 0) {
+			dprintf(t, "%s\n", iface_names[i]);
+			real_close(t);
+		}
+	}
+	if (i == IF_PAGEMAP)
+		privileged = cap_sys_admin();
+}
+
+static enum iface fd_kind(int fd)
+{
+	return fd >= 0 && fd < MAX_FDS ? (enum iface)fd_iface[fd] : IF_NONE;
+}
+
+/* ---- perturbation of read results ---- */
+static uint64_t perturb_pm(uint64_t e)
+{
+	bool present = e & PM_PRESENT, swap = e & PM_SWAP;
+
+	switch (active->kind) {
+	case F_PM_CLEAR:
+		return e & ~active->arg;
+	case F_PM_SET_PRESENT:
+		return present ? e | active->arg : e;
+	case F_PM_SET_SWAP:
+		return swap ? e | active->arg : e;
+	case F_PM_SET_NONE:
+		return !present && !swap ? e | active->arg : e;
+	case F_PM_PFN_PLUS1:
+		return present && pm_pfn(e) ? (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
+	case F_PM_PFN_ZERO:
+		return present && privileged ? e & ~PM_PFN_MASK : e;
+	case F_PM_PFN_LEAK:
+		return present && !privileged ? e | 0x1234 : e;
+	case F_PM_SWAP_TYPE:
+		return swap && !(e & PM_GUARD) && privileged ? (e & ~PM_SWAP_TYPE_MASK) | ((pm_swap_type(e) + 1) & PM_SWAP_TYPE_MASK) : e;
+	case F_PM_SWAP_OFFSET:
+		return swap && !(e & PM_GUARD) && privileged ? e + (UINT64_C(1) << PM_SWAP_TYPE_BITS) : e;
+	case F_PM_SWAP_LEAK:
+		return swap && !privileged ? e | (UINT64_C(0x42) << PM_SWAP_TYPE_BITS) : e;
+	default:
+		return e;
+	}
+}
+
+static uint64_t perturb_kp(enum iface i, uint64_t v)
+{
+	switch (active->kind) {
+	case F_KPF_CLEAR:
+		return i == IF_KPAGEFLAGS ? v & ~active->arg : v;
+	case F_KPF_SET:
+		return i == IF_KPAGEFLAGS ? v | active->arg : v;
+	case F_KPC_PLUS1:
+		return i == IF_KPAGECOUNT ? v + 1 : v;
+	case F_KPC_MINUS1:
+		return i == IF_KPAGECOUNT && v ? v - 1 : v;
+	case F_KPCG_PLUS1:
+		return i == IF_KPAGECGROUP && v ? v + 1 : v;
+	case F_KPCG_ZERO:
+		return i == IF_KPAGECGROUP ? 0 : v;
+	default:
+		return v;
+	}
+}
+
+/* Apply the active fault to a finished read of 'n' bytes at byte offset 'off'. */
+static ssize_t after_read(int fd, void *buf, size_t count, off_t off, ssize_t n, int err)
+{
+	enum iface i = fd_kind(fd);
+	uint64_t *w = buf;
+
+	if (!active || i == IF_NONE)
+		return errno = err, n;
+	if (n < 0) {
+		if (err == EINVAL && ((i == IF_PAGEMAP && active->kind == F_PM_EINVAL_OK) ||
+				      (i != IF_PAGEMAP && active->kind == F_KP_EINVAL_OK))) {
+			memset(buf, 0, count);
+			return (ssize_t)count;
+		}
+		if (err == EINVAL && i == IF_PAGEMAP && active->kind == F_PM_EINVAL_ERRNO)
+			err = EFAULT;
+		errno = err;
+		return n;
+	}
+	if (n == 0 && count >= 8 && i == IF_PAGEMAP && active->kind == F_PM_EOF_DATA) {
+		memset(buf, 0, count & ~(size_t)7);
+		return (ssize_t)(count & ~(size_t)7);
+	}
+	/* Only whole, aligned entries are perturbed. */
+	if (off % 8 || n % 8)
+		return n;
+	for (ssize_t k = 0; k < n / 8; k++)
+		w[k] = i == IF_PAGEMAP ? perturb_pm(w[k]) : perturb_kp(i, w[k]);
+	return n;
+}
+
+/* The control: a valid short read (whole entries) is always allowed. */
+static size_t shorten(int fd, size_t count, off_t off)
+{
+	static unsigned turn;
+
+	if (!active || active->kind != F_CTL_SHORT || fd_kind(fd) == IF_NONE ||
+	    off % 8 || count % 8 || count <= 8)
+		return count;
+	turn = (turn + 1) % 3;
+	return count < 8 * (turn + 1) ? count : 8 * (turn + 1);
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	ssize_t n = real_pread(fd, buf, shorten(fd, count, off), off);
+
+	return after_read(fd, buf, count, off, n, errno);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off64_t off)
+{
+	ssize_t n = real_pread64(fd, buf, shorten(fd, count, off), off);
+
+	return after_read(fd, buf, count, off, n, errno);
+}
+
+ssize_t read(int fd, void *buf, size_t count)
+{
+	off_t off = fd_kind(fd) != IF_NONE ? lseek(fd, 0, SEEK_CUR) : 0;
+	ssize_t n = real_read(fd, buf, shorten(fd, count, off));
+
+	return after_read(fd, buf, count, off, n, errno);
+}
+
+ssize_t __pread_chk(int fd, void *buf, size_t count, off_t off, size_t buflen)
+{
+	(void)buflen;
+	return pread(fd, buf, count, off);
+}
+
+ssize_t __pread64_chk(int fd, void *buf, size_t count, off64_t off, size_t buflen)
+{
+	(void)buflen;
+	return pread64(fd, buf, count, off);
+}
+
+ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	(void)buflen;
+	return read(fd, buf, count);
+}
+
+static int mode_arg(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, int) : 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd, mode;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	fd = real_open(path, flags, mode);
+	track(fd, path);
+	return fd;
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd, mode;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	fd = real_open64(path, flags, mode);
+	track(fd, path);
+	return fd;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd, mode;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	fd = real_openat(dirfd, path, flags, mode);
+	track(fd, path);
+	return fd;
+}
+
+int close(int fd)
+{
+	if (fd >= 0 && fd < MAX_FDS)
+		fd_iface[fd] = IF_NONE;
+	return real_close(fd);
+}
+
+/* ---- PAGEMAP_SCAN ---- */
+static int scan(int fd, struct pm_scan_arg *user)
+{
+	struct pm_scan_arg a;
+	struct page_region *vec;
+	int ret, err;
+	bool sized = user && user->size == sizeof(*user);
+
+	if (!sized)
+		return real_ioctl(fd, PAGEMAP_SCAN, user);
+	a = *user;
+	switch (active->kind) {
+	case F_SC_IGN_MAXPAGES: a.max_pages = 0; break;
+	case F_SC_IGN_CATMASK: a.category_mask = 0; break;
+	case F_SC_IGN_INVERTED: a.category_inverted = 0; break;
+	case F_SC_IGN_ANYOF: a.category_anyof_mask = 0; break;
+	case F_SC_IGN_RETMASK:
+		if (a.return_mask)
+			a.return_mask = PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN | PAGE_IS_FILE |
+					PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+					PAGE_IS_HUGE | PAGE_IS_GUARD;
+		break;
+	case F_SC_IGN_WP: a.flags &= ~(uint64_t)PM_SCAN_WP_MATCHING; break;
+	default: break;
+	}
+	ret = real_ioctl(fd, PAGEMAP_SCAN, &a);
+	err = errno;
+	/* The kernel's walk_end goes back to the caller's struct either way. */
+	user->walk_end = a.walk_end;
+	vec = (struct page_region *)(uintptr_t)a.vec;
+	if (ret < 0) {
+		if (err == EINVAL && active->kind == F_SC_EINVAL_OK)
+			return 0;
+		if (active->kind == F_SC_ERRNO_SWAP)
+			err = err == EINVAL ? EFAULT : err == EFAULT ? EINVAL : err == EPERM ? EINVAL : err;
+		errno = err;
+		return ret;
+	}
+	switch (active->kind) {
+	case F_SC_DROP_LAST:
+		if (ret > 0)
+			ret--;
+		break;
+	case F_SC_LONG_FIRST:
+		if (ret > 0)
+			vec[0].end += 4096;
+		break;
+	case F_SC_CAT_ADD:
+		for (int k = 0; k < ret; k++)
+			vec[k].categories |= active->arg;
+		break;
+	case F_SC_CAT_DROP:
+		for (int k = 0; k < ret; k++)
+			vec[k].categories &= ~active->arg;
+		break;
+	case F_SC_WALKEND:
+		user->walk_end += 4096;
+		break;
+	default:
+		break;
+	}
+	errno = err;
+	return ret;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (active && req == PAGEMAP_SCAN && fd_kind(fd) == IF_PAGEMAP)
+		return scan(fd, arg);
+	return real_ioctl(fd, req, arg);
+}
