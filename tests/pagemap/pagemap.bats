@@ -1,0 +1,8 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# One @test per C program of this area: @test "prog" { pmc_run_program pagemap/prog; }
+# Area helpers append their lines here.
+
+load ../../helpers/bats/common
+
+@test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon; }

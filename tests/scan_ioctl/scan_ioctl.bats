@@ -1,0 +1,7 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# One @test per C program of this area: @test "prog" { pmc_run_program scan_ioctl/prog; }
+# Area helpers append their lines here.
+
+load ../../helpers/bats/common
+
