@@ -261,21 +261,31 @@ static enum iface classify(const char *path)
 	return IF_NONE;
 }
 
+/* Which interfaces a program touches: the mutation runner only runs the
+ * programs that can observe a fault. */
+static void trace_line(const char *what)
+{
+	const char *trace = getenv("PMC_FAULT_TRACE");
+	int t;
+
+	if (!trace || !*trace)
+		return;
+	t = real_open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (t >= 0) {
+		dprintf(t, "%s\n", what);
+		real_close(t);
+	}
+}
+
 static void track(int fd, const char *path)
 {
 	enum iface i = classify(path);
-	const char *trace = getenv("PMC_FAULT_TRACE");
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return;
 	fd_iface[fd] = (unsigned char)i;
-	if (i != IF_NONE && trace && *trace) {
-		int t = real_open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (t >= 0) {
-			dprintf(t, "%s\n", iface_names[i]);
-			real_close(t);
-		}
-	}
+	if (i != IF_NONE)
+		trace_line(iface_names[i]);
 	if (i == IF_PAGEMAP)
 		privileged = cap_sys_admin();
 }
@@ -543,7 +553,10 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (active && req == PAGEMAP_SCAN && fd_kind(fd) == IF_PAGEMAP)
-		return scan(fd, arg);
+	if (req == PAGEMAP_SCAN && fd_kind(fd) == IF_PAGEMAP) {
+		trace_line("scan");
+		if (active)
+			return scan(fd, arg);
+	}
 	return real_ioctl(fd, req, arg);
 }
