@@ -44,7 +44,7 @@ run_one() {
 	mkdir -p "$dir/$(dirname "$prog")"
 	PMC_FAULT=$fault PMC_FAULT_TRACE=$dir/$prog.trace LD_PRELOAD=$lib \
 		timeout --kill-after=5 "$per_prog_timeout" "$build/tests/$prog" \
-		>"$dir/$prog.tap" 2>"$dir/$prog.err"
+		>"$dir/$prog.tap" 2>&1
 	echo $? >"$dir/$prog.rc"
 }
 export -f run_one
