@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entry.h"
+#include "knobs.h"
+#include "ksm.h"
+#include "probe.h"
+#include "readers.h"
+
+static const char *const ksm_knobs[] = {
+	/* run is restored first by ksm_teardown(): keep it first here. */
+	"run", "pages_to_scan", "sleep_millisecs", "smart_scan", "advisor_mode",
+};
+
+static void knob_path(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, KSM_SYSFS "/%s", name);
+}
+
+long long ksm_stat(const char *name)
+{
+	char path[PATH_MAX];
+	uint64_t v;
+
+	knob_path(name, path, sizeof(path));
+	if (pmc_read_u64(path, &v))
+		return -1;
+	return (long long)v;
+}
+
+static int ksm_knob(const char *name, const char *value, bool optional)
+{
+	char path[PATH_MAX];
+	int r;
+
+	knob_path(name, path, sizeof(path));
+	if (optional && !pmc_exists(path))
+		return 0;
+	r = knob_write(path, value);
+	return r;
+}
+
+const char *ksm_setup(struct ksm_ctx *k)
+{
+	k->lock_fd = -1;
+	k->tuned = false;
+	if (!pmc_is_root())
+		return "needs root";
+	if (!pmc_exists(KSM_SYSFS "/run"))
+		return "KSM not available";
+	k->lock_fd = pmc_lock("ksm", 30);
+	if (k->lock_fd < 0)
+		return "KSM lock busy";
+	k->tuned = true;
+	/* The advisor would retune pages_to_scan behind our back. */
+	if (ksm_knob("advisor_mode", "none", true) ||
+	    ksm_knob("pages_to_scan", "10000", false) ||
+	    ksm_knob("sleep_millisecs", "0", false) ||
+	    /* smart_scan skips pages that did not merge recently: a page
+	     * written just before marking would wait extra rounds. */
+	    ksm_knob("smart_scan", "0", true) ||
+	    ksm_knob("run", "1", false)) {
+		ksm_teardown(k);
+		return "KSM knobs not writable";
+	}
+	return NULL;
+}
+
+void ksm_teardown(struct ksm_ctx *k)
+{
+	char path[PATH_MAX];
+
+	if (k->tuned) {
+		for (size_t i = 0; i < sizeof(ksm_knobs) / sizeof(*ksm_knobs); i++) {
+			knob_path(ksm_knobs[i], path, sizeof(path));
+			knob_restore(path);
+		}
+		k->tuned = false;
+	}
+	pmc_unlock(k->lock_fd);
+	k->lock_fd = -1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Fill page i: the first nsame pages alike, the others unique. */
+static void fill(struct region *r, size_t nsame)
+{
+	size_t ps = page_size();
+
+	for (size_t i = 0; i < r->npages; i++) {
+		char *p = r->addr + i * ps;
+
+		memset(p, 0x5a, ps);
+		if (i >= nsame) {
+			/* Unique: page index and address in the content. */
+			memcpy(p, &i, sizeof(i));
+			memcpy(p + 64, &p, sizeof(p));
+		}
+	}
+}
+
+static bool merged(struct region *r, size_t nsame, uint64_t *pfns)
+{
+	uint64_t e[r->npages];
+
+	if (pagemap_self(r->addr, r->npages, e))
+		return false;
+	for (size_t i = 0; i < r->npages; i++)
+		pfns[i] = (e[i] & PM_PRESENT) ? pm_pfn(e[i]) : 0;
+	for (size_t i = 0; i < nsame; i++)
+		if (!pfns[i] || pfns[i] != pfns[0])
+			return false;
+	return true;
+}
+
+const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
+{
+	uint64_t pfns[npages];
+	long long sharing0, scans0, t0;
+	const char *why;
+
+	if (nsame < 2 || nsame > npages)
+		return "KSM test needs two identical pages";
+	why = region_map(r, npages * page_size(), 0, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE, -1, 0);
+	if (why)
+		return why;
+	/* KSM merges base pages: keep this out of THPs. */
+	madvise(r->addr, r->len, MADV_NOHUGEPAGE);
+	fill(r, nsame);
+	sharing0 = ksm_stat("pages_sharing");
+	scans0 = ksm_stat("full_scans");
+	if (madvise(r->addr, r->len, MADV_MERGEABLE))
+		return "MADV_MERGEABLE refused";
+	/* Bounded polling: ksmd needs two passes over a page before it merges
+	 * (checksum stable, then unstable-tree match). */
+	t0 = now_ms();
+	for (;;) {
+		long long scans = ksm_stat("full_scans");
+
+		if (merged(r, nsame, pfns) &&
+		    ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1)
+			break;
+		if (scans - scans0 > KSM_MAX_SCANS || now_ms() - t0 > KSM_TIMEOUT_MS)
+			return "KSM did not merge in time";
+		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+	}
+	/* The unique pages must have stayed apart. */
+	for (size_t i = nsame; i < npages; i++) {
+		if (!pfns[i] || pfns[i] == pfns[0])
+			return "KSM merged a unique page";
+		for (size_t j = nsame; j < i; j++)
+			if (pfns[j] == pfns[i])
+				return "KSM merged a unique page";
+	}
+	return NULL;
+}
+
+const char *ksm_unmerge(struct region *r)
+{
+	uint64_t e[r->npages];
+
+	if (madvise(r->addr, r->len, MADV_UNMERGEABLE))
+		return "MADV_UNMERGEABLE refused";
+	if (pagemap_self(r->addr, r->npages, e))
+		return "pagemap unreadable";
+	for (size_t i = 0; i < r->npages; i++)
+		for (size_t j = 0; j < i; j++)
+			if (pm_pfn(e[i]) == pm_pfn(e[j]))
+				return "pages still shared after unmerge";
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KSM-merged anonymous memory.
+ *
+ * ksm_setup() takes the "ksm" lock and tunes ksmd through the knob journal
+ * (run=1, pages_to_scan high, sleep_millisecs 0, smart_scan off,
+ * merge_across_nodes / use_zero_pages left alone); ksm_teardown() puts every
+ * knob back (run first, so ksmd stops before the rest changes).
+ *
+ * ksm_merge_build() maps npages of private anon memory, fills the first
+ * 'nsame' pages with identical content and the rest with distinct content,
+ * marks it MADV_MERGEABLE and polls ksmd's full_scans with a bound until the
+ * identical pages are merged. Proof: the identical pages share ONE PFN
+ * (pagemap) and pages_sharing grew by nsame - 1; the distinct pages keep
+ * distinct PFNs. Needs CAP_SYS_ADMIN for the PFNs.
+ */
+#ifndef PMC_KSM_H
+#define PMC_KSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct ksm_ctx {
+	int lock_fd;
+	bool tuned;
+};
+
+#define KSM_SYSFS "/sys/kernel/mm/ksm"
+/* Bound on waiting for ksmd, in full scans and in milliseconds. */
+#define KSM_MAX_SCANS	8
+#define KSM_TIMEOUT_MS	5000
+
+/* Lock + tune + start ksmd. NULL or a static reason. */
+const char *ksm_setup(struct ksm_ctx *k);
+/* Knobs back (run to its original value first), unlock. Idempotent. */
+void ksm_teardown(struct ksm_ctx *k);
+
+/* Build and prove: pages [0, nsame) merged into one KSM page, pages
+ * [nsame, npages) with unique content (not merged). */
+const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame);
+/* MADV_UNMERGEABLE: every page gets its own copy back. NULL or reason. */
+const char *ksm_unmerge(struct region *r);
+
+/* /sys/kernel/mm/ksm/<name> as a number, or -1. */
+long long ksm_stat(const char *name);
+
+#endif

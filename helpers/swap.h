@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Swapped-out and swap-cache anonymous memory, on a swap file of our own.
+ *
+ * swap_setup() takes the "swap" lock, creates a swap file on the root
+ * filesystem (fallocate, or zeros when fallocate is refused; the swap header
+ * is written here in C: no mkswap needed), journals it (J_SWAP) BEFORE
+ * swapon, turns it on and finds its type. swap_teardown() does swapoff +
+ * unlink and drops the journal entry.
+ *
+ * The type: the kernel gives a new area the lowest free index of
+ * swap_info[] (alloc_swap_info()), and /proc/swaps lists areas in index
+ * order (swap_start()/swap_next()). Every index below ours is therefore in
+ * use, so our type is the number of active areas listed before our line.
+ * That needs no other area to be swapped off meanwhile: the lock.
+ *
+ * swap_out_build() writes npages of private anon memory, MADV_PAGEOUT
+ * (synchronous reclaim of exactly these pages) and proves every page went:
+ * pagemap PM_SWAP with our type on each page, and the area's Used column in
+ * /proc/swaps grew by at least npages pages.
+ *
+ * swap_cache_build() then reads every page back: a read fault maps the page
+ * from the swap cache and keeps the swap slot (the swap is far from half
+ * full, VMA not locked). Proven by: present again with content intact, and
+ * Used did not drop. Writeback of the slot is waited for (bounded).
+ */
+#ifndef PMC_SWAP_H
+#define PMC_SWAP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct swap_area {
+	char path[PATH_MAX];
+	int lock_fd;
+	int type;		/* the index pagemap reports in bits 0-4 */
+	uint64_t pages;		/* usable slots (header's last_page) */
+	bool on;
+};
+
+/* Default size: small (fast to create), far from half full for our tests. */
+#define SWAP_AREA_PAGES	8192
+
+/* Directory for the swap file: $PMC_SWAP_DIR or /var/tmp (root fs). */
+const char *swap_dir(void);
+
+const char *swap_setup(struct swap_area *s, size_t pages);
+void swap_teardown(struct swap_area *s);
+
+/* The Used column (KiB) of our line in /proc/swaps, -1 if not listed. */
+long long swap_used_kb(const struct swap_area *s);
+
+/* Written private anon, paged out and proven (see above). */
+const char *swap_out_build(struct region *r, size_t npages, struct swap_area *s);
+/* MADV_PAGEOUT an existing region and prove it (pages must be anon). */
+const char *swap_out(struct region *r, struct swap_area *s);
+/* After swap_out_build: read back, keep the swap entries (swap cache). */
+const char *swap_cache_build(struct region *r, struct swap_area *s);
+
+/* Write a version-1 swap header for 'pages' pages into fd. 0 or -errno. */
+int swap_write_header(int fd, uint64_t pages);
+
+#endif
