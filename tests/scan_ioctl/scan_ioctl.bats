@@ -5,3 +5,4 @@
 
 load ../../helpers/bats/common
 
+@test "scan_args" { pmc_run_program scan_ioctl/scan_args; }

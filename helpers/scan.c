@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "entry.h"
+#include "readers.h"
+#include "scan.h"
+
+long scan_ioctl(int pagemap_fd, struct pm_scan_arg *arg)
+{
+	long r = ioctl(pagemap_fd, PAGEMAP_SCAN, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+void scan_arg_init(struct pm_scan_arg *arg, const void *start, const void *end)
+{
+	memset(arg, 0, sizeof(*arg));
+	arg->size = sizeof(*arg);
+	arg->start = (uintptr_t)start;
+	arg->end = (uintptr_t)end;
+}
+
+long scan(int pagemap_fd, const void *start, const void *end, const struct scan_query *q,
+	  struct page_region *vec, size_t vec_len, uint64_t *walk_end)
+{
+	struct pm_scan_arg a;
+	long r;
+
+	scan_arg_init(&a, start, end);
+	a.flags = q->flags;
+	a.category_mask = q->category_mask;
+	a.category_inverted = q->category_inverted;
+	a.category_anyof_mask = q->category_anyof_mask;
+	a.return_mask = q->return_mask;
+	a.max_pages = q->max_pages;
+	a.vec = (uintptr_t)vec;
+	a.vec_len = vec_len;
+	r = scan_ioctl(pagemap_fd, &a);
+	if (walk_end)
+		*walk_end = a.walk_end;
+	return r;
+}
+
+size_t scan_regions_format(const struct page_region *v, long n, const void *base,
+			   char *buf, size_t len)
+{
+	size_t pos = 0, ps = PMC_PAGE_SIZE;
+
+	if (len)
+		buf[0] = 0;
+	for (long i = 0; i < n && pos < len; i++) {
+		char c[128];
+		long off = ((long)v[i].start - (long)(uintptr_t)base) / (long)ps;
+
+		scan_format(v[i].categories, c, sizeof(c));
+		pos += snprintf(buf + pos, len - pos, "%s[%+ld +%llu %s]", i ? " " : "", off,
+				(unsigned long long)((v[i].end - v[i].start) / ps), c[0] ? c : "-");
+	}
+	return pos;
+}
+
+int scan_expand(const struct page_region *v, long n, const void *start, size_t npages,
+		uint64_t *cats, char *why, size_t why_len)
+{
+	uintptr_t lo = (uintptr_t)start, ps = PMC_PAGE_SIZE, hi = lo + npages * ps;
+
+	for (size_t i = 0; i < npages; i++)
+		cats[i] = SCAN_NOT_REPORTED;
+	for (long i = 0; i < n; i++) {
+		const struct page_region *r = &v[i];
+
+		if (r->start >= r->end || r->start % ps || r->end % ps ||
+		    r->start < lo || r->end > hi) {
+			snprintf(why, why_len, "region %ld [0x%llx,0x%llx) empty, unaligned or outside [0x%lx,0x%lx)",
+				 i, (unsigned long long)r->start, (unsigned long long)r->end,
+				 (unsigned long)lo, (unsigned long)hi);
+			return -EPROTO;
+		}
+		if (i && r->start < v[i - 1].end) {
+			snprintf(why, why_len, "region %ld overlaps or precedes region %ld", i, i - 1);
+			return -EPROTO;
+		}
+		if (i && r->start == v[i - 1].end && r->categories == v[i - 1].categories) {
+			snprintf(why, why_len, "regions %ld and %ld adjacent with equal categories: not merged",
+				 i - 1, i);
+			return -EPROTO;
+		}
+		for (uintptr_t a = r->start; a < r->end; a += ps)
+			cats[(a - lo) / ps] = r->categories;
+	}
+	return 0;
+}
+
+int scan_pages(const void *start, size_t npages, uint64_t return_mask, uint64_t *cats,
+	       char *why, size_t why_len)
+{
+	struct scan_query q = { .return_mask = return_mask };
+	struct page_region *v = calloc(npages ? npages : 1, sizeof(*v));
+	uint64_t walk_end = 0;
+	const char *end = (const char *)start + npages * PMC_PAGE_SIZE;
+	int fd = pagemap_open(0);
+	long n;
+
+	if (!v || fd < 0) {
+		free(v);
+		if (fd >= 0)
+			close(fd);
+		snprintf(why, why_len, "no memory or pagemap not opened");
+		return fd < 0 ? fd : -ENOMEM;
+	}
+	n = scan(fd, start, end, &q, v, npages, &walk_end);
+	close(fd);
+	if (n < 0) {
+		free(v);
+		snprintf(why, why_len, "PAGEMAP_SCAN failed: %s", strerror((int)-n));
+		return (int)n;
+	}
+	if (walk_end != (uintptr_t)end) {
+		free(v);
+		snprintf(why, why_len, "walk_end 0x%llx != end %p with room for every page",
+			 (unsigned long long)walk_end, (const void *)end);
+		return -EPROTO;
+	}
+	n = scan_expand(v, n, start, npages, cats, why, why_len);
+	free(v);
+	return (int)n;
+}
+
+bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
+			      uint64_t known, char *why, size_t why_len)
+{
+	static const struct {
+		uint64_t cat, bit;
+		bool inverse, needs_arm;
+	} pairs[] = {
+		{ PAGE_IS_PRESENT, PM_PRESENT, false, false },
+		{ PAGE_IS_FILE, PM_FILE, false, false },
+		{ PAGE_IS_GUARD, PM_GUARD, false, false },
+		{ PAGE_IS_WRITTEN, PM_UFFD_WP, true, true },
+	};
+	bool guard = entry & PM_GUARD;
+
+	if (cats == SCAN_NOT_REPORTED) {
+		snprintf(why, why_len, "page not reported by the scan");
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		bool c = cats & pairs[i].cat, b = entry & pairs[i].bit;
+
+		if (!(known & pairs[i].cat) || (pairs[i].needs_arm && !armed))
+			continue;
+		if (pairs[i].inverse ? c == b : c != b) {
+			char cs[160], es[160];
+
+			scan_format(cats, cs, sizeof(cs));
+			pm_format(entry, es, sizeof(es));
+			snprintf(why, why_len, "%s disagrees with pagemap bit %s: scan %s, pagemap %s",
+				 scan_category_name(__builtin_ctzll(pairs[i].cat)),
+				 pm_bit_name(__builtin_ctzll(pairs[i].bit)), cs, es);
+			return false;
+		}
+	}
+	/* A guard marker reads bit 62 in pagemap but is no swapped page. */
+	if ((known & PAGE_IS_SWAPPED) && !!(cats & PAGE_IS_SWAPPED) != (!guard && (entry & PM_SWAP))) {
+		char cs[160], es[160];
+
+		scan_format(cats, cs, sizeof(cs));
+		pm_format(entry, es, sizeof(es));
+		snprintf(why, why_len, "SWAPPED disagrees with pagemap bit 62: scan %s, pagemap %s", cs, es);
+		return false;
+	}
+	return true;
+}

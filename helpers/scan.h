@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The PAGEMAP_SCAN wrapper, and the comparison of its answer with pagemap.
+ *
+ * scan_ioctl() is the only place in the suite that issues the ioctl (plain
+ * libc ioctl() on a pagemap fd, so the fault-injection library can
+ * interpose). scan() builds the struct pm_scan_arg from named fields and
+ * calls scan_ioctl(); tests of bad arguments fill a pm_scan_arg themselves
+ * (scan_arg_init() gives a valid one to spoil one field of).
+ *
+ * A region list is checked for shape (sorted, page aligned, non-empty,
+ * inside the range) and expanded to one category word per page, so tests
+ * compare the scan with pagemap page by page.
+ */
+#ifndef PMC_SCAN_H
+#define PMC_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat.h"
+#include "probe.h"
+
+/*
+ * In FIXTURE_SETUP/TEST: SKIP when the kernel has no PAGEMAP_SCAN (ENOTTY);
+ * any other answer of the probe than "present" is a failure, not a SKIP.
+ */
+#define SCAN_REQUIRE() do { \
+	int __s = pmc_have_pagemap_scan(); \
+	REQUIRE(__s != 0, "PAGEMAP_SCAN not supported"); \
+	ASSERT_EQ(1, __s) TH_LOG("PAGEMAP_SCAN probe failed: %s", strerror(-__s)); \
+} while (0)
+
+/* Categories every 6.7+ kernel knows (bits 0..6). */
+#define SCAN_BASE_CATEGORIES \
+	(PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN | PAGE_IS_FILE | PAGE_IS_PRESENT | \
+	 PAGE_IS_SWAPPED | PAGE_IS_PFNZERO | PAGE_IS_HUGE)
+
+struct scan_query {
+	uint64_t flags;			/* PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC */
+	uint64_t category_mask;		/* all required */
+	uint64_t category_inverted;	/* these match when clear */
+	uint64_t category_anyof_mask;	/* at least one required */
+	uint64_t return_mask;		/* reported bits */
+	uint64_t max_pages;		/* 0 = no limit */
+};
+
+/* The ioctl itself: returns the ioctl's value (regions written, >= 0) or
+ * -errno. 'arg' is passed as is (walk_end is written back by the kernel). */
+long scan_ioctl(int pagemap_fd, struct pm_scan_arg *arg);
+
+/* A valid argument: size set, range [start, end), no output. */
+void scan_arg_init(struct pm_scan_arg *arg, const void *start, const void *end);
+
+/* Scan [start, end) of the process behind pagemap_fd with query q into vec
+ * (vec_len entries; vec may be NULL with vec_len 0). walk_end (may be NULL)
+ * receives the kernel's walk_end. Returns regions or -errno. */
+long scan(int pagemap_fd, const void *start, const void *end, const struct scan_query *q,
+	  struct page_region *vec, size_t vec_len, uint64_t *walk_end);
+
+/* Report every page with every category the kernel knows (no filter):
+ * the categories of each page into cats[npages] (pages the scan did not
+ * report get SCAN_NOT_REPORTED). Own pagemap fd. 0, or -errno, or
+ * -EPROTO when the region list is malformed (why says how). */
+#define SCAN_NOT_REPORTED	(UINT64_C(1) << 63)
+int scan_pages(const void *start, size_t npages, uint64_t return_mask, uint64_t *cats,
+	       char *why, size_t why_len);
+
+/*
+ * Expand regions v[0..n) over [start, start + npages pages) into cats[]
+ * (SCAN_NOT_REPORTED where no region covers a page). Checks the shape:
+ * start < end, page aligned, inside the range, ascending, not overlapping;
+ * and 'merged': adjacent regions never carry equal categories (the kernel
+ * merges them). Returns 0, or -EPROTO with why filled.
+ */
+int scan_expand(const struct page_region *v, long n, const void *start, size_t npages,
+		uint64_t *cats, char *why, size_t why_len);
+
+/* "[0x..+3 PRESENT|WRITTEN] [..]" (offsets in pages from base). */
+size_t scan_regions_format(const struct page_region *v, long n, const void *base,
+			   char *buf, size_t len);
+
+/*
+ * Cross-check one page: the scan categories (all known returned, no filter)
+ * against the pagemap entry: PRESENT<->63, SWAPPED<->62 (non-guard swap
+ * entries), FILE<->61, GUARD<->58; WRITTEN<->!57 when 'armed' (uffd-wp
+ * registered on the range). Returns true when they agree; otherwise 'why'
+ * names the disagreeing pair.
+ */
+bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
+			      uint64_t known, char *why, size_t why_len);
+
+#endif
