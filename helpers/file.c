@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "compat.h"
+#include "file.h"
+#include "knobs.h"
+#include "probe.h"
+#include "thp.h"
+
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+static int fill(int fd, size_t npages)
+{
+	size_t ps = page_size();
+	char buf[ps];
+
+	for (size_t i = 0; i < npages; i++) {
+		memset(buf, 'a' + (int)(i % 26), ps);
+		if (pwrite(fd, buf, ps, (off_t)(i * ps)) != (ssize_t)ps)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int scratch_in(const char *dir)
+{
+	struct statfs st;
+	char path[PATH_MAX];
+	int fd;
+
+	if (!dir || statfs(dir, &st) || st.f_type == TMPFS_MAGIC)
+		return -ENOENT;
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/pmc-scratch-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+int file_scratch(size_t npages)
+{
+	const char *dirs[] = { getenv("PMC_SCRATCH_DIR"), "/var/tmp", "/tmp" };
+	int fd = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs) && fd < 0; i++)
+		fd = scratch_in(dirs[i]);
+	if (fd < 0)
+		return fd;
+	if (fill(fd, npages)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static const char *map_and_touch(struct region *r, int fd, size_t npages, int map_flags,
+				 enum file_touch t)
+{
+	const char *why = region_map(r, npages * page_size(), 0, PROT_READ | PROT_WRITE,
+				     map_flags, fd, 0);
+
+	if (why) {
+		close(fd);
+		r->fd = -1;
+		return why;
+	}
+	/* Base pages only: a file THP would change what every entry means. */
+	madvise(r->addr, r->len, MADV_NOHUGEPAGE);
+	if (t == FILE_READ)
+		region_read(r);
+	else if (t == FILE_WRITTEN)
+		region_write(r);
+	/* Proof from another source: the VMA's resident set. */
+	if (t != FILE_UNTOUCHED && smaps_kb(r->addr, r->len, "Rss") != (long)(r->len / 1024))
+		return "file pages not resident";
+	return NULL;
+}
+
+const char *file_build(struct region *r, size_t npages, int map_flags, enum file_touch t)
+{
+	int fd = file_scratch(npages);
+
+	r->fd = -1;
+	r->map_base = NULL;
+	if (fd < 0)
+		return "no disk filesystem for a scratch file";
+	return map_and_touch(r, fd, npages, map_flags, t);
+}
+
+const char *memfd_build(struct region *r, size_t npages, int map_flags, enum file_touch t)
+{
+	int fd = memfd_create("pmc-memfd", MFD_CLOEXEC);
+
+	r->fd = -1;
+	r->map_base = NULL;
+	if (fd < 0)
+		return "memfd_create not available";
+	if (fill(fd, npages)) {
+		close(fd);
+		return "memfd write failed";
+	}
+	return map_and_touch(r, fd, npages, map_flags, t);
+}
+
+const char *tmpfs_huge_mount(struct tmpfs_mount *m)
+{
+	char opts[64];
+
+	m->mounted = false;
+	snprintf(m->dir, sizeof(m->dir), "%s", pmc_state_dir());
+	mkdir(m->dir, 0755);
+	snprintf(m->dir, sizeof(m->dir), "%s/tmpfs-XXXXXX", pmc_state_dir());
+	if (!mkdtemp(m->dir)) {
+		m->dir[0] = 0;
+		return "cannot create a mount point";
+	}
+	if (journal_add(J_MOUNT, m->dir)) {
+		rmdir(m->dir);
+		m->dir[0] = 0;
+		return "knob journal not writable";
+	}
+	snprintf(opts, sizeof(opts), "huge=always,size=%zuk,mode=0700",
+		 4 * pmc_thp_pmd_size() / 1024);
+	if (mount("pmc-tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		journal_undo(m->dir);
+		m->dir[0] = 0;
+		return "tmpfs huge=always mount refused";
+	}
+	m->mounted = true;
+	return NULL;
+}
+
+void tmpfs_huge_umount(struct tmpfs_mount *m)
+{
+	if (m->dir[0])
+		journal_undo(m->dir);
+	m->dir[0] = 0;
+	m->mounted = false;
+}
+
+const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_pmd)
+{
+	size_t pmd = pmc_thp_pmd_size();
+	char path[PATH_MAX + 16];
+	const char *why;
+	int fd;
+
+	r->fd = -1;
+	r->map_base = NULL;
+	if (!pmd)
+		return "THP not available";
+	if (!m->mounted)
+		return "tmpfs huge=always mount refused";
+	snprintf(path, sizeof(path), "%s/f", m->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return "cannot create a tmpfs file";
+	unlink(path);
+	if (ftruncate(fd, (off_t)(nr_pmd * pmd))) {
+		close(fd);
+		return "tmpfs file too large";
+	}
+	why = region_map(r, nr_pmd * pmd, pmd, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (why) {
+		close(fd);
+		r->fd = -1;
+		return why;
+	}
+	region_write(r);
+	if (smaps_kb(r->addr, r->len, "ShmemPmdMapped") != (long)(r->len / 1024))
+		return "file THP not PMD-mapped";
+	for (size_t i = 0; i < nr_pmd; i++)
+		if (!pfns_contiguous_aligned(r->addr + i * pmd, pmd / page_size()))
+			return "THP PFNs not contiguous";
+	return NULL;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mlocked memory: mlock() (populates), mlock2(MLOCK_ONFAULT) and
+ * mlockall(MCL_CURRENT | MCL_ONFAULT) (lock only what gets faulted).
+ */
+#ifndef PMC_MLOCK_H
+#define PMC_MLOCK_H
+
+#include <stddef.h>
+
+#include "state.h"
+
+enum mlock_how {
+	LOCK_POPULATE,		/* mlock(): every page faulted in and locked */
+	LOCK_ONFAULT,		/* mlock2(MLOCK_ONFAULT) on the region */
+	LOCKALL_ONFAULT,	/* mlockall(MCL_CURRENT | MCL_ONFAULT) */
+};
+
+/*
+ * npages of private anonymous memory, locked as asked, then pages
+ * [0, written) written. Proven: smaps "Locked" of the region equals the
+ * resident pages that must be locked (all for LOCK_POPULATE, the written
+ * ones otherwise).
+ */
+const char *mlock_build(struct region *r, size_t npages, enum mlock_how how, size_t written);
+/* munlock / munlockall as built, then unmap. */
+void mlock_teardown(struct region *r, enum mlock_how how);
+
+#endif
