@@ -28,6 +28,9 @@ const char *swap_dir(void)
 {
 	const char *d = getenv("PMC_SWAP_DIR");
 
+	if (!d || !*d)
+		d = getenv("PMC_SCRATCH_DIR");
+	/* Not /tmp: it may be tmpfs, which has no swap file support. */
 	return d && *d ? d : "/var/tmp";
 }
 

@@ -45,7 +45,9 @@ struct swap_area {
 /* Default size: small (fast to create), far from half full for our tests. */
 #define SWAP_AREA_PAGES	8192
 
-/* Directory for the swap file: $PMC_SWAP_DIR or /var/tmp (root fs). */
+/* Directory for the swap file: $PMC_SWAP_DIR, $PMC_SCRATCH_DIR or /var/tmp
+ * (root fs). A swap device ($PMC_SWAP_DEV) is not used: the journal's
+ * J_SWAP undo unlinks its path. */
 const char *swap_dir(void);
 
 const char *swap_setup(struct swap_area *s, size_t pages);

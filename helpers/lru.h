@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Getting folios out of the per-CPU LRU batches, deterministically.
+ *
+ * A folio just faulted in sits in the faulting CPU's lru_add batch: PG_lru
+ * is not set yet (and KPF_LRU reads 0) until that batch is drained, which
+ * happens "eventually". Sleeping is no answer. lru_drain_all() forces the
+ * drain of every CPU's batches: move_pages(2) of one page to the node it is
+ * already on. do_pages_move() starts with lru_cache_disable(), which drains
+ * all CPUs synchronously (__lru_add_drain_all(true)), and a page already on
+ * its target node is not migrated, so nothing else changes.
+ *
+ * lru_settle() drains and proves: KPF_LRU on every page of the region.
+ */
+#ifndef PMC_LRU_H
+#define PMC_LRU_H
+
+#include "state.h"
+
+/* NULL or a static reason ("move_pages unavailable"). 'page' is any
+ * present page of the caller. */
+const char *lru_drain_all(void *page);
+/* Drain, then prove every page of r has KPF_LRU (needs root). */
+const char *lru_settle(struct region *r);
+
+#endif
