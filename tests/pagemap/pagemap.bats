@@ -6,3 +6,4 @@
 load ../../helpers/bats/common
 
 @test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon; }
+@test "pagemap_file" { pmc_run_program pagemap/pagemap_file; }

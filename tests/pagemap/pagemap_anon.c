@@ -1,36 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pagemap of private anonymous memory.
+ * pagemap of anonymous memory, private and shared.
  *
  * Proves, for every page of the state:
- *  - untouched: the entry is all zero but for soft-dirty (set exactly when
- *    CONFIG_MEM_SOFT_DIRTY marks the fresh VMA);
- *  - written: present, exclusive, PFN shown to root and distinct per page,
- *    not file, not swapped, no uffd-wp, no guard, bits 59-60 zero.
+ *  - private, untouched: the entry is all zero but for soft-dirty (set
+ *    exactly when CONFIG_MEM_SOFT_DIRTY marks the fresh VMA);
+ *  - private, read-faulted: every page maps the one shared zero page:
+ *    present, NOT exclusive (the zero page has no mapcount), not file, the
+ *    same PFN on every page, and kpagecount says 0 for it. Kernels whose
+ *    read faults do not map the zero page (two read faults, two PFNs) SKIP;
+ *  - private, written: present, exclusive, PFN shown to root and distinct
+ *    per page, not file, not swapped, no uffd-wp, no guard, bits 59-60 zero;
+ *  - private, written then MADV_DONTNEED: back to all zero;
+ *  - private, written then mprotect(PROT_NONE): still present and exclusive
+ *    with the same PFNs (PROT_NONE keeps the page mapped);
+ *  - shared (MAP_SHARED|MAP_ANONYMOUS, i.e. shmem): untouched all zero;
+ *    written: present, bit 61 set (shared anon reports as file), exclusive
+ *    (mapped once: kpagecount 1 is the oracle).
  * Requirements: none (the PFN part needs CAP_SYS_ADMIN and is checked as
- * hidden otherwise).
+ * hidden otherwise; the zero-page case needs it to detect the zero page).
  */
-#include "pmc_test.h"
-#include "caps.h"
+#include <sys/mman.h>
+
+#include "pm_common.h"
 #include "state.h"
 
 #define NPAGES 16
 
+enum after { AFTER_NOTHING, AFTER_DONTNEED, AFTER_PROT_NONE };
+
 FIXTURE(anon) {
 	struct region r;
+	uint64_t pfn[NPAGES];
 };
 
 FIXTURE_VARIANT(anon) {
 	enum anon_touch touch;
+	enum after after;
 };
 
 FIXTURE_VARIANT_ADD(anon, untouched) { .touch = ANON_UNTOUCHED };
+FIXTURE_VARIANT_ADD(anon, read) { .touch = ANON_READ };
 FIXTURE_VARIANT_ADD(anon, written) { .touch = ANON_WRITTEN };
+FIXTURE_VARIANT_ADD(anon, dontneed) { .touch = ANON_WRITTEN, .after = AFTER_DONTNEED };
+FIXTURE_VARIANT_ADD(anon, prot_none) { .touch = ANON_WRITTEN, .after = AFTER_PROT_NONE };
 
 FIXTURE_SETUP(anon)
 {
 	self->r.fd = -1;
+	if (variant->touch == ANON_READ) {
+		int z = zero_page_in_use();
+
+		REQUIRE(z >= 0, "needs CAP_SYS_ADMIN to find the zero page");
+		REQUIRE(z == 1, "zero page not mapped by read faults");
+	}
 	BUILD(anon_build(&self->r, NPAGES, variant->touch));
+	for (size_t i = 0; i < NPAGES; i++)
+		self->pfn[i] = pfn_of(self->r.addr + i * page_size());
+	if (variant->after == AFTER_DONTNEED)
+		ASSERT_EQ(0, madvise(self->r.addr, self->r.len, MADV_DONTNEED));
+	if (variant->after == AFTER_PROT_NONE)
+		ASSERT_EQ(0, mprotect(self->r.addr, self->r.len, PROT_NONE));
 }
 
 FIXTURE_TEARDOWN(anon)
@@ -41,31 +71,69 @@ FIXTURE_TEARDOWN(anon)
 TEST_F(anon, entry)
 {
 	uint64_t e[NPAGES];
-	bool sd = pmc_have_soft_dirty();
-	struct pm_expect x = {
-		.clear = PM_UFFD_WP | PM_GUARD | PM_RESERVED | PM_FILE | PM_SWAP,
-		.privileged = pmc_have_cap(CAP_SYS_ADMIN),
-	};
+	struct pm_expect x;
 
-	/* A fresh VMA is soft-dirty as a whole when tracking is compiled in. */
-	if (sd)
-		x.set |= PM_SOFT_DIRTY;
+	if (variant->touch == ANON_UNTOUCHED || variant->after == AFTER_DONTNEED)
+		x = pm_none();
+	else if (variant->touch == ANON_READ)
+		/* The zero page: one PFN for all, never "exclusively mapped". */
+		x = pm_present(false, false, self->pfn[0]);
 	else
-		x.clear |= PM_SOFT_DIRTY;
-	if (variant->touch == ANON_WRITTEN) {
-		x.set |= PM_PRESENT | PM_EXCLUSIVE;
-		x.low = PM_LOW_PFN;
-	} else {
-		x.clear |= PM_PRESENT | PM_EXCLUSIVE;
-		x.low = PM_LOW_ZERO;
+		x = pm_present(false, true, 0);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++) {
+		if (variant->touch == ANON_WRITTEN && variant->after == AFTER_PROT_NONE)
+			x.pfn = self->pfn[i];	/* the same page as before mprotect */
+		EXPECT_PM(&x, e[i], "page %zu", i);
 	}
+	if (!x.privileged || !(x.set & PM_PRESENT))
+		return;
+	/* Independent oracles: distinct pages of memory have distinct PFNs;
+	 * the zero page has mapcount 0, a private page 1. */
+	for (size_t i = 1; i < NPAGES && variant->touch == ANON_WRITTEN; i++)
+		EXPECT_NE(pm_pfn(e[i - 1]), pm_pfn(e[i]));
+	for (size_t i = 0; i < NPAGES; i++)
+		EXPECT_EQ(variant->touch == ANON_READ ? 0 : 1, pm_mapcount(e[i]));
+}
+
+FIXTURE(shared_anon) {
+	struct region r;
+};
+
+FIXTURE_VARIANT(shared_anon) {
+	bool written;
+};
+
+FIXTURE_VARIANT_ADD(shared_anon, untouched) { .written = false };
+FIXTURE_VARIANT_ADD(shared_anon, written) { .written = true };
+
+FIXTURE_SETUP(shared_anon)
+{
+	self->r.fd = -1;
+	if (variant->written) {
+		BUILD(anon_shared_build(&self->r, NPAGES));
+	} else {
+		BUILD(region_map(&self->r, NPAGES * page_size(), 0, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, -1, 0));
+	}
+}
+
+FIXTURE_TEARDOWN(shared_anon)
+{
+	region_unmap(&self->r);
+}
+
+TEST_F(shared_anon, entry)
+{
+	uint64_t e[NPAGES];
+	struct pm_expect x = variant->written ? pm_present(true, true, 0) : pm_none();
+
 	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
 	for (size_t i = 0; i < NPAGES; i++)
 		EXPECT_PM(&x, e[i], "page %zu", i);
-	/* Independent oracle: distinct pages of memory have distinct PFNs. */
-	if (variant->touch == ANON_WRITTEN && x.privileged)
-		for (size_t i = 1; i < NPAGES; i++)
-			EXPECT_NE(pm_pfn(e[i - 1]), pm_pfn(e[i]));
+	/* Oracle for bit 56: the page is mapped once. */
+	for (size_t i = 0; i < NPAGES && variant->written && x.privileged; i++)
+		EXPECT_EQ(1, pm_mapcount(e[i]));
 }
 
 PMC_MAIN

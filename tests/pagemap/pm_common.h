@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Expectations shared by the pagemap programs. Each returns a whole-entry
+ * expectation: every documented bit classified, so a test only adds what
+ * its state implies.
+ *
+ * Soft-dirty: every VMA these tests create is fresh (VM_SOFTDIRTY), so bit
+ * 55 is set on every entry, present or not, exactly when
+ * CONFIG_MEM_SOFT_DIRTY is on; the clear_refs path is tested elsewhere.
+ */
+#ifndef PMC_PM_COMMON_H
+#define PMC_PM_COMMON_H
+
+#include "pmc_test.h"
+#include "caps.h"
+
+static inline bool pm_sd(void)
+{
+	static int sd = -1;
+
+	if (sd < 0)
+		sd = pmc_have_soft_dirty();
+	return sd;
+}
+
+/* Bits that no state in these programs sets: guard (outside guard
+ * regions), 59-60, uffd-wp (outside uffd tests). */
+static inline struct pm_expect pm_base(void)
+{
+	struct pm_expect x = {
+		.clear = PM_GUARD | PM_RESERVED | PM_UFFD_WP,
+		.privileged = pmc_have_cap(CAP_SYS_ADMIN),
+	};
+
+	if (pm_sd())
+		x.set |= PM_SOFT_DIRTY;
+	else
+		x.clear |= PM_SOFT_DIRTY;
+	return x;
+}
+
+/* Nothing mapped: all zero (but soft-dirty). */
+static inline struct pm_expect pm_none(void)
+{
+	struct pm_expect x = pm_base();
+
+	x.clear |= PM_PRESENT | PM_SWAP | PM_FILE | PM_EXCLUSIVE;
+	x.low = PM_LOW_ZERO;
+	return x;
+}
+
+/* A present page: file (bit 61) and exclusive (bit 56) as given; the PFN
+ * shown to a privileged reader (== pfn when pfn != 0), hidden otherwise. */
+static inline struct pm_expect pm_present(bool file, bool excl, uint64_t pfn)
+{
+	struct pm_expect x = pm_base();
+
+	x.set |= PM_PRESENT;
+	x.clear |= PM_SWAP;
+	if (file)
+		x.set |= PM_FILE;
+	else
+		x.clear |= PM_FILE;
+	if (excl)
+		x.set |= PM_EXCLUSIVE;
+	else
+		x.clear |= PM_EXCLUSIVE;
+	x.low = PM_LOW_PFN;
+	x.pfn = pfn;
+	return x;
+}
+
+/* kpagecount of the page behind a pagemap entry (needs root); -1 if unknown. */
+static inline long pm_mapcount(uint64_t e)
+{
+	uint64_t n;
+
+	if (!(e & PM_PRESENT) || !pm_pfn(e) || kpage_get(KPAGECOUNT, pm_pfn(e), &n))
+		return -1;
+	return (long)n;
+}
+
+#endif
