@@ -139,12 +139,11 @@ bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 		bool inverse, needs_arm;
 	} pairs[] = {
 		{ PAGE_IS_PRESENT, PM_PRESENT, false, false },
+		{ PAGE_IS_SWAPPED, PM_SWAP, false, false },
 		{ PAGE_IS_FILE, PM_FILE, false, false },
 		{ PAGE_IS_GUARD, PM_GUARD, false, false },
 		{ PAGE_IS_WRITTEN, PM_UFFD_WP, true, true },
 	};
-	bool guard = entry & PM_GUARD;
-
 	if (cats == SCAN_NOT_REPORTED) {
 		snprintf(why, why_len, "page not reported by the scan");
 		return false;
@@ -165,14 +164,35 @@ bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 			return false;
 		}
 	}
-	/* A guard marker reads bit 62 in pagemap but is no swapped page. */
-	if ((known & PAGE_IS_SWAPPED) && !!(cats & PAGE_IS_SWAPPED) != (!guard && (entry & PM_SWAP))) {
-		char cs[160], es[160];
+	return true;
+}
 
-		scan_format(cats, cs, sizeof(cs));
-		pm_format(entry, es, sizeof(es));
-		snprintf(why, why_len, "SWAPPED disagrees with pagemap bit 62: scan %s, pagemap %s", cs, es);
+bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
+		char *why, size_t why_len)
+{
+	uint64_t unclassified = known & ~(x->set | x->clear | x->any);
+	uint64_t wrong = known & ((x->set & ~cats) | (x->clear & cats));
+	char got[160], bad[160];
+
+	if (cats == SCAN_NOT_REPORTED) {
+		snprintf(why, why_len, "page not reported by the scan");
 		return false;
 	}
-	return true;
+	if (unclassified || (x->any && !x->any_why)) {
+		scan_format(unclassified, bad, sizeof(bad));
+		snprintf(why, why_len, "test bug: categories not classified: %s%s", bad,
+			 x->any && !x->any_why ? " (any without a reason)" : "");
+		return false;
+	}
+	if (cats & ~known) {
+		snprintf(why, why_len, "categories beyond the known ones: 0x%llx",
+			 (unsigned long long)(cats & ~known));
+		return false;
+	}
+	if (!wrong)
+		return true;
+	scan_format(cats, got, sizeof(got));
+	scan_format(wrong, bad, sizeof(bad));
+	snprintf(why, why_len, "got %s; wrong: %s", got[0] ? got : "-", bad);
+	return false;
 }

@@ -83,12 +83,25 @@ size_t scan_regions_format(const struct page_region *v, long n, const void *base
 
 /*
  * Cross-check one page: the scan categories (all known returned, no filter)
- * against the pagemap entry: PRESENT<->63, SWAPPED<->62 (non-guard swap
- * entries), FILE<->61, GUARD<->58; WRITTEN<->!57 when 'armed' (uffd-wp
+ * against the pagemap entry: PRESENT<->63, SWAPPED<->62 (pte markers, uffd-wp
+ * and guard, are swap-format entries: both report them), FILE<->61, GUARD<->58; WRITTEN<->!57 when 'armed' (uffd-wp
  * registered on the range). Returns true when they agree; otherwise 'why'
  * names the disagreeing pair.
  */
 bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 			      uint64_t known, char *why, size_t why_len);
+
+/*
+ * The expected categories of a page: every category the kernel knows must
+ * be required set, required clear or declared "any" with a reason, or the
+ * expectation matches nothing (a test bug), as with pm_expect.
+ */
+struct scan_expect {
+	uint64_t set, clear, any;
+	const char *any_why;
+};
+/* True when cats satisfies x for the categories in 'known'. */
+bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
+		char *why, size_t why_len);
 
 #endif
