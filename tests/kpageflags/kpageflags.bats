@@ -5,3 +5,4 @@
 
 load ../../helpers/bats/common
 
+@test "kpf_user" { pmc_run_program kpageflags/kpf_user; }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Physical pages: what kpageflags/kpagecount/kpagecgroup say about the
+ * pages behind a virtual range, a fast walk over every PFN, and finders of
+ * page-typed pages (PGTABLE, BUDDY, SLAB, OFFLINE) and PFNs without a page
+ * (NOPAGE: holes in the memory map).
+ *
+ * The walk reads kpageflags and kpagecount in big chunks (KPAGE_CHUNK
+ * entries per pread) and hands them to a callback. Pages change under the
+ * walk (other processes allocate and free): each chunk of the two files is
+ * read back to back, and callers only assert invariants that a page keeps
+ * while it stays in one state, and re-read a single PFN before failing.
+ */
+#ifndef PMC_PAGETYPE_H
+#define PMC_PAGETYPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KPAGE_CHUNK	65536	/* entries per pread: 512 KiB per file */
+
+struct kpage {
+	uint64_t pfn;		/* 0 when not present */
+	uint64_t flags;
+	uint64_t count;
+	uint64_t cgroup;	/* 0 when kpagecgroup is unavailable */
+};
+
+/* The physical pages behind npages virtual pages of the caller. 0 or
+ * -errno. Pages not present get pfn 0 and the rest 0. */
+int kpage_of(const void *addr, size_t npages, struct kpage *out);
+
+/* Number of PFNs the kpage files describe: probed by reading (the file
+ * ends there: reads return 0 bytes). >0, or -errno. */
+int64_t kpage_nr_pfns(void);
+/* The end of the highest zone in /proc/zoneinfo (start_pfn + spanned). */
+uint64_t zoneinfo_max_pfn(void);
+
+/* Walk [0, nr) in chunks; fn gets parallel arrays for n PFNs from 'first'.
+ * fn returns false to stop. Returns PFNs visited or -errno. */
+typedef bool (*kpage_walk_fn)(uint64_t first, const uint64_t *flags,
+			      const uint64_t *counts, size_t n, void *arg);
+int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);
+
+/* Up to max PFNs whose flags match (flags & mask) == want, found by a walk
+ * (lowest first). Returns the number found. */
+size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
+
+#endif

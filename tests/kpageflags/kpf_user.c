@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/kpageflags and /proc/kpagecount of the pages behind ordinary user
+ * mappings: private anon, shared anon, memfd (shmem), private and shared
+ * file mappings, mlocked and munlocked anon.
+ *
+ * For every variant:
+ *  1. build the state (helpers: state, file), then drain every CPU's LRU
+ *     batches (lru_settle: move_pages to the same node) so PG_lru is set
+ *     deterministically, and prove KPF_LRU on every page;
+ *  2. look up each page's PFN in pagemap and assert the WHOLE KPF word
+ *     (bits 0-26 each set/clear/don't-care-with-reason, 27-31 zero):
+ *     anon: ANON SWAPBACKED MMAP UPTODATE LRU; shmem: SWAPBACKED without
+ *     ANON; page cache: MMAP UPTODATE without ANON/SWAPBACKED; KSM, THP,
+ *     typed bits and the rest clear everywhere;
+ *  3. kpagecount is 1 on every page (mapped once);
+ *  4. page cache: DIRTY after a write through the mapping, clear after
+ *     fsync; mlock: UNEVICTABLE set, and clear again after munlock.
+ * Requirements: root (PFNs, kpage files).
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pmc_test.h"
+#include "file.h"
+#include "lru.h"
+#include "pagetype.h"
+#include "state.h"
+
+#define NPAGES 16
+
+enum user_state {
+	S_ANON_PRIVATE, S_ANON_SHARED, S_MEMFD, S_FILE_SHARED, S_FILE_PRIVATE_READ,
+	S_FILE_PRIVATE_COW, S_MLOCKED, S_MUNLOCKED,
+};
+
+/* Page-cache use history: write()/read() call folio_mark_accessed(), which
+ * sets PG_referenced and activates on the second use. */
+#define WHY_PAGECACHE_AGE "page cache access history (folio_mark_accessed) depends on how the file was filled"
+#define WHY_ANON_DIRTY "anon dirtiness lives in the PTE; PG_dirty is set only when the PTE is torn down"
+#define WHY_MLOCK "mlock populates through GUP with FOLL_TOUCH (folio_mark_accessed); PG_dirty as for anon"
+
+FIXTURE(kpf_user) {
+	struct region r;
+};
+
+FIXTURE_VARIANT(kpf_user) {
+	enum user_state state;
+	uint64_t set;		/* required set; everything else documented is clear ... */
+	uint64_t any;		/* ... except these */
+	const char *why;
+};
+
+#define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
+#define SHMEM_BITS (KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
+#define CACHE_BITS (KF_MMAP | KF_UPTODATE | KF_LRU)
+
+FIXTURE_VARIANT_ADD(kpf_user, anon_private) {
+	.state = S_ANON_PRIVATE, .set = ANON_BITS, .any = KF_DIRTY, .why = WHY_ANON_DIRTY };
+/* Shared anon and memfd are shmem: swap-backed, not anon; a written shmem
+ * folio is dirty (nothing to write it back to but swap). */
+FIXTURE_VARIANT_ADD(kpf_user, anon_shared) {
+	.state = S_ANON_SHARED, .set = SHMEM_BITS | KF_DIRTY };
+FIXTURE_VARIANT_ADD(kpf_user, memfd) {
+	.state = S_MEMFD, .set = SHMEM_BITS | KF_DIRTY,
+	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+/* Shared file mapping, fsynced: clean page cache. */
+FIXTURE_VARIANT_ADD(kpf_user, file_shared) {
+	.state = S_FILE_SHARED, .set = CACHE_BITS,
+	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+FIXTURE_VARIANT_ADD(kpf_user, file_private_read) {
+	.state = S_FILE_PRIVATE_READ, .set = CACHE_BITS,
+	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+/* Written private file mapping: the pages are the anon COW copies. */
+FIXTURE_VARIANT_ADD(kpf_user, file_private_cow) {
+	.state = S_FILE_PRIVATE_COW, .set = ANON_BITS, .any = KF_DIRTY, .why = WHY_ANON_DIRTY };
+FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
+	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE, .any = KF_DIRTY | KF_REFERENCED, .why = WHY_MLOCK };
+FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
+	.state = S_MUNLOCKED, .set = ANON_BITS, .any = KF_DIRTY | KF_REFERENCED, .why = WHY_MLOCK };
+
+static const char *build(struct region *r, enum user_state s)
+{
+	const char *why = NULL;
+
+	switch (s) {
+	case S_ANON_PRIVATE:
+		return anon_build(r, NPAGES, ANON_WRITTEN);
+	case S_ANON_SHARED:
+		return anon_shared_build(r, NPAGES);
+	case S_MEMFD:
+		return memfd_build(r, NPAGES, MAP_SHARED, FILE_READ);
+	case S_FILE_SHARED:
+		why = file_build(r, NPAGES, MAP_SHARED, FILE_READ);
+		if (!why && fsync(r->fd))
+			why = "fsync failed";
+		return why;
+	case S_FILE_PRIVATE_READ:
+		why = file_build(r, NPAGES, MAP_PRIVATE, FILE_READ);
+		if (!why && fsync(r->fd))
+			why = "fsync failed";
+		return why;
+	case S_FILE_PRIVATE_COW:
+		return file_build(r, NPAGES, MAP_PRIVATE, FILE_WRITTEN);
+	case S_MLOCKED:
+	case S_MUNLOCKED:
+		why = anon_build(r, NPAGES, ANON_WRITTEN);
+		if (!why && mlock(r->addr, r->len))
+			why = "mlock refused";
+		if (!why && s == S_MUNLOCKED && munlock(r->addr, r->len))
+			why = "munlock refused";
+		return why;
+	}
+	return "unknown state";
+}
+
+FIXTURE_SETUP(kpf_user)
+{
+	self->r.fd = -1;
+	REQUIRE_ROOT();
+	BUILD(build(&self->r, variant->state));
+	BUILD(lru_settle(&self->r));
+}
+
+FIXTURE_TEARDOWN(kpf_user)
+{
+	region_unmap(&self->r);
+}
+
+static struct kpf_expect expect_of(const FIXTURE_VARIANT(kpf_user) *v)
+{
+	struct kpf_expect x = {
+		.set = v->set, .any = v->any, .any_why = v->why,
+	};
+
+	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	return x;
+}
+
+TEST_F(kpf_user, kpf)
+{
+	struct kpage p[NPAGES];
+	struct kpf_expect x = expect_of(variant);
+
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++) {
+		ASSERT_NE(0ULL, (unsigned long long)p[i].pfn);
+		EXPECT_KPF(&x, p[i].flags, "page %zu pfn 0x%llx", i, (unsigned long long)p[i].pfn);
+	}
+}
+
+TEST_F(kpf_user, count)
+{
+	struct kpage p[NPAGES];
+
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++) {
+		EXPECT_EQ(1ULL, (unsigned long long)p[i].count) {
+			TH_LOG("page %zu", i);
+		}
+	}
+}
+
+/* Page cache: DIRTY follows writes through a shared mapping and writeback. */
+TEST(kpf_cache_dirty_then_fsync)
+{
+	FIXTURE_VARIANT(kpf_user) v = { .state = S_FILE_SHARED, .set = CACHE_BITS,
+		.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+	struct kpf_expect x = expect_of(&v);
+	struct kpage p[NPAGES];
+	struct region r = { .fd = -1 };
+
+	REQUIRE_ROOT();
+	BUILD(build(&r, S_FILE_SHARED));
+	BUILD(lru_settle(&r));
+	ASSERT_EQ(0, kpage_of(r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++)
+		EXPECT_KPF(&x, p[i].flags, "clean page %zu", i);
+	region_write(&r);
+	x.set |= KF_DIRTY;
+	x.clear &= ~KF_DIRTY;
+	ASSERT_EQ(0, kpage_of(r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++)
+		EXPECT_KPF(&x, p[i].flags, "written page %zu", i);
+	/* fsync waits for writeback: clean and not under writeback after it. */
+	ASSERT_EQ(0, fsync(r.fd));
+	x = expect_of(&v);
+	ASSERT_EQ(0, kpage_of(r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++)
+		EXPECT_KPF(&x, p[i].flags, "fsynced page %zu", i);
+	region_unmap(&r);
+}
+
+PMC_MAIN
