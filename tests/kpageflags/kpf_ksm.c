@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/kpageflags and /proc/kpagecount of KSM-merged pages.
+ *
+ * 1. Tune ksmd (helpers/ksm: lock, knobs journaled, run=1) and build a
+ *    mergeable region: NSAME identical pages + NUNIQUE unique ones. The
+ *    builder proves the merge independently of kpageflags: the identical
+ *    pages share one PFN in pagemap and pages_sharing grew by NSAME - 1.
+ * 2. Merged page: the whole KPF word with KSM and ANON set (a KSM page is
+ *    an anon page whose mapping carries PAGE_MAPPING_KSM), kpagecount ==
+ *    NSAME (one mapping per virtual page).
+ * 3. The unique pages of the same mergeable VMA: KSM clear, count 1.
+ * 4. After MADV_UNMERGEABLE every page has its own copy: KSM clear, count 1.
+ * Requirements: root, KSM (CONFIG_KSM); ksmd knobs put back in teardown.
+ */
+#include <sys/mman.h>
+
+#include "pmc_test.h"
+#include "ksm.h"
+#include "lru.h"
+#include "pagetype.h"
+#include "state.h"
+
+#define NSAME	8
+#define NUNIQUE	8
+#define NPAGES	(NSAME + NUNIQUE)
+
+#define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
+#define WHY_KSM_AGE "KSM's merge path moves PTE dirtiness to the folio and marks it accessed; anon dirtiness otherwise lives in the PTE"
+
+FIXTURE(kpf_ksm) {
+	struct ksm_ctx k;
+	struct region r;
+};
+
+FIXTURE_SETUP(kpf_ksm)
+{
+	self->r.fd = -1;
+	self->k.lock_fd = -1;
+	REQUIRE_ROOT();
+	BUILD(ksm_setup(&self->k));
+	BUILD(ksm_merge_build(&self->r, NPAGES, NSAME));
+	BUILD(lru_settle(&self->r));
+}
+
+FIXTURE_TEARDOWN(kpf_ksm)
+{
+	region_unmap(&self->r);
+	ksm_teardown(&self->k);
+}
+
+static struct kpf_expect expect(uint64_t set)
+{
+	struct kpf_expect x = {
+		.set = set, .any = KF_DIRTY | KF_REFERENCED, .any_why = WHY_KSM_AGE,
+	};
+
+	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	return x;
+}
+
+TEST_F(kpf_ksm, merged)
+{
+	struct kpf_expect x = expect(ANON_BITS | KF_KSM);
+	struct kpage p[NPAGES];
+
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = 0; i < NSAME; i++) {
+		EXPECT_KPF(&x, p[i].flags, "merged page %zu", i);
+		EXPECT_EQ((unsigned long long)NSAME, (unsigned long long)p[i].count);
+	}
+}
+
+TEST_F(kpf_ksm, unique_not_ksm)
+{
+	struct kpf_expect x = expect(ANON_BITS);
+	struct kpage p[NPAGES];
+
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = NSAME; i < NPAGES; i++) {
+		EXPECT_KPF(&x, p[i].flags, "unique page %zu", i);
+		EXPECT_EQ(1ULL, (unsigned long long)p[i].count);
+	}
+}
+
+TEST_F(kpf_ksm, unmerged)
+{
+	struct kpf_expect x = expect(ANON_BITS);
+	struct kpage p[NPAGES];
+
+	BUILD(ksm_unmerge(&self->r));
+	BUILD(lru_settle(&self->r));
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++) {
+		EXPECT_KPF(&x, p[i].flags, "unmerged page %zu", i);
+		EXPECT_EQ(1ULL, (unsigned long long)p[i].count);
+	}
+}
+
+PMC_MAIN
