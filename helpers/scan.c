@@ -196,3 +196,60 @@ bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
 	snprintf(why, why_len, "got %s; wrong: %s", got[0] ? got : "-", bad);
 	return false;
 }
+
+long scan_model(const uint64_t *cats, size_t npages, const void *start,
+		const struct scan_query *q, struct page_region *out, size_t out_len,
+		uint64_t *walk_end)
+{
+	uintptr_t base = (uintptr_t)start, ps = PMC_PAGE_SIZE;
+	uint64_t max = q->max_pages ? q->max_pages : UINT64_MAX, found = 0;
+	long n = 0;
+
+	*walk_end = base + npages * ps;
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t c = cats[i] ^ q->category_inverted, val = cats[i] & q->return_mask;
+		uintptr_t a = base + i * ps;
+
+		if ((c & q->category_mask) != q->category_mask)
+			continue;
+		if (q->category_anyof_mask && !(c & q->category_anyof_mask))
+			continue;
+		if (found == max) {
+			*walk_end = a;
+			break;
+		}
+		if (n && out[n - 1].end == a && out[n - 1].categories == val) {
+			out[n - 1].end = a + ps;
+		} else {
+			if ((size_t)n == out_len) {
+				*walk_end = a;
+				break;
+			}
+			out[n].start = a;
+			out[n].end = a + ps;
+			out[n].categories = val;
+			n++;
+		}
+		found++;
+	}
+	return n;
+}
+
+bool scan_regions_equal(const struct page_region *want, long nwant,
+			const struct page_region *got, long ngot, const void *base,
+			char *why, size_t why_len)
+{
+	bool same = nwant == ngot;
+
+	for (long i = 0; same && i < nwant; i++)
+		same = want[i].start == got[i].start && want[i].end == got[i].end &&
+		       want[i].categories == got[i].categories;
+	if (!same) {
+		char w[1024], g[1024];
+
+		scan_regions_format(want, nwant, base, w, sizeof(w));
+		scan_regions_format(got, ngot < 0 ? 0 : ngot, base, g, sizeof(g));
+		snprintf(why, why_len, "want %ld regions %s; got %ld regions %s", nwant, w, ngot, g);
+	}
+	return same;
+}

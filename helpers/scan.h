@@ -92,6 +92,26 @@ bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 			      uint64_t known, char *why, size_t why_len);
 
 /*
+ * Reference model of the documented semantics: from the categories of each
+ * page (cats[npages], as an unfiltered scan reported them) compute what a
+ * scan with query q (masks, return_mask, max_pages) and an output buffer of
+ * out_len entries must answer: the regions (returned count) and walk_end.
+ * A page matches when, with category_inverted applied, it has every bit of
+ * category_mask and (if set) one of category_anyof_mask; it is reported
+ * with cats & return_mask; adjacent reported pages with equal values make
+ * one region; the walk stops at the first page that does not fit (buffer
+ * full, or max_pages reached) and walk_end is that page's address.
+ */
+long scan_model(const uint64_t *cats, size_t npages, const void *start,
+		const struct scan_query *q, struct page_region *out, size_t out_len,
+		uint64_t *walk_end);
+
+/* Compare two region lists; false with why filled when they differ. */
+bool scan_regions_equal(const struct page_region *want, long nwant,
+			const struct page_region *got, long ngot, const void *base,
+			char *why, size_t why_len);
+
+/*
  * The expected categories of a page: every category the kernel knows must
  * be required set, required clear or declared "any" with a reason, or the
  * expectation matches nothing (a test bug), as with pm_expect.
