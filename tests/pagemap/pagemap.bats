@@ -7,3 +7,5 @@ load ../../helpers/bats/common
 
 @test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon; }
 @test "pagemap_file" { pmc_run_program pagemap/pagemap_file; }
+@test "pagemap_thp" { pmc_run_program pagemap/pagemap_thp; }
+@test "pagemap_fork" { pmc_run_program pagemap/pagemap_fork; }

@@ -49,6 +49,18 @@ static inline struct pm_expect pm_none(void)
 	return x;
 }
 
+/* No VMA at all: every bit zero, soft-dirty too (it is a VMA flag). */
+static inline struct pm_expect pm_unmapped(void)
+{
+	struct pm_expect x = {
+		.clear = PM_FLAG_BITS,
+		.low = PM_LOW_ZERO,
+		.privileged = pmc_have_cap(CAP_SYS_ADMIN),
+	};
+
+	return x;
+}
+
 /* A present page: file (bit 61) and exclusive (bit 56) as given; the PFN
  * shown to a privileged reader (== pfn when pfn != 0), hidden otherwise. */
 static inline struct pm_expect pm_present(bool file, bool excl, uint64_t pfn)

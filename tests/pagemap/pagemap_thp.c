@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagemap of anonymous transparent huge pages: PMD-mapped, PTE-mapped, mTHP.
+ *
+ * Proves, for every page of the state:
+ *  - PMD-mapped THP (MADV_HUGEPAGE + MADV_COLLAPSE; smaps AnonHugePages and
+ *    PFN contiguity from a PMD-aligned PFN prove the mapping): all 512
+ *    entries present, exclusive, not file, PFN = first PFN + index, and
+ *    kpagecount 1 on every page;
+ *  - PTE-mapped THP after mprotect() of one page (the PMD is split, the
+ *    folio is not: kpageflags head + tails): the same for all 512 entries;
+ *  - PTE-mapped THP after munmap() of the second half: the remaining 256
+ *    entries the same, the unmapped half all zero;
+ *  - mTHP of each size the kernel offers (hugepages-<N>kB set to madvise
+ *    for the test, restored after; kpageflags head + tails prove the folio
+ *    size): every page present, exclusive, not file, PFN contiguous within
+ *    a folio from a size-aligned PFN. Sizes not offered SKIP.
+ * Requirements: THP, CAP_SYS_ADMIN (the proofs need PFNs), root for mTHP
+ * knobs.
+ */
+#include <sys/mman.h>
+
+#include "pm_common.h"
+#include "thp.h"
+
+static void expect_contiguous(struct __test_metadata *_metadata, const uint64_t *e,
+			      size_t from, size_t n, size_t folio_pages)
+{
+	struct pm_expect x = pm_present(false, true, 0);
+
+	for (size_t i = from; i < from + n; i++) {
+		size_t head = i - i % folio_pages;
+
+		x.pfn = pm_pfn(e[head]) + (i - head);
+		EXPECT_PM(&x, e[i], "page %zu", i);
+		EXPECT_EQ(1, pm_mapcount(e[i]));
+	}
+}
+
+FIXTURE(thp) {
+	struct region r;
+	size_t pages;		/* PMD size in pages */
+};
+
+FIXTURE_VARIANT(thp) {
+	int split;		/* -1: PMD-mapped, else enum thp_split */
+};
+
+FIXTURE_VARIANT_ADD(thp, pmd) { .split = -1 };
+FIXTURE_VARIANT_ADD(thp, pte_mprotect) { .split = THP_SPLIT_MPROTECT };
+FIXTURE_VARIANT_ADD(thp, pte_munmap) { .split = THP_SPLIT_MUNMAP };
+
+FIXTURE_SETUP(thp)
+{
+	self->r.fd = -1;
+	self->r.map_base = NULL;
+	self->pages = thp_pmd_pages();
+	REQUIRE(self->pages, "THP not available");
+	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
+	if (variant->split < 0)
+		BUILD(thp_pmd_build(&self->r, 1));
+	else
+		BUILD(thp_pte_build(&self->r, variant->split));
+}
+
+FIXTURE_TEARDOWN(thp)
+{
+	region_unmap(&self->r);
+}
+
+TEST_F(thp, entry)
+{
+	size_t n = self->pages;
+	uint64_t e[n];
+	struct pm_expect gone = pm_unmapped();
+
+	ASSERT_EQ(0, pagemap_self(self->r.addr, n, e));
+	expect_contiguous(_metadata, e, 0, self->r.npages, n);
+	for (size_t i = self->r.npages; i < n; i++)
+		EXPECT_PM(&gone, e[i], "unmapped page %zu", i);
+}
+
+FIXTURE(mthp) {
+	struct mthp m;
+	struct region r;
+	size_t folio_pages, nfolios;
+};
+
+FIXTURE_VARIANT(mthp) {
+	size_t kb;
+};
+
+FIXTURE_VARIANT_ADD(mthp, 16kB) { 16 };
+FIXTURE_VARIANT_ADD(mthp, 32kB) { 32 };
+FIXTURE_VARIANT_ADD(mthp, 64kB) { 64 };
+FIXTURE_VARIANT_ADD(mthp, 128kB) { 128 };
+FIXTURE_VARIANT_ADD(mthp, 256kB) { 256 };
+FIXTURE_VARIANT_ADD(mthp, 512kB) { 512 };
+FIXTURE_VARIANT_ADD(mthp, 1024kB) { 1024 };
+
+FIXTURE_SETUP(mthp)
+{
+	size_t fsz = variant->kb * 1024;
+
+	self->r.fd = -1;
+	self->r.map_base = NULL;
+	self->m.lock = -1;
+	self->m.knob[0] = 0;
+	REQUIRE_ROOT();
+	REQUIRE(thp_pmd_pages(), "THP not available");
+	REQUIRE(mthp_offered(variant->kb), "mTHP size not offered");
+	self->folio_pages = fsz / page_size();
+	/* Up to 4 folios, always less than a PMD so no PMD THP fits. */
+	self->nfolios = pmc_thp_pmd_size() / 2 / fsz;
+	if (self->nfolios > 4)
+		self->nfolios = 4;
+	REQUIRE(self->nfolios, "mTHP size not below PMD size");
+	BUILD(mthp_enable(&self->m, variant->kb));
+	BUILD(mthp_build(&self->r, variant->kb, self->nfolios));
+}
+
+FIXTURE_TEARDOWN(mthp)
+{
+	region_unmap(&self->r);
+	mthp_restore(&self->m);
+}
+
+TEST_F(mthp, entry)
+{
+	size_t n = self->r.npages;
+	uint64_t e[n];
+
+	ASSERT_EQ(0, pagemap_self(self->r.addr, n, e));
+	expect_contiguous(_metadata, e, 0, n, self->folio_pages);
+	/* Folio heads are size-aligned PFNs. */
+	for (size_t i = 0; i < n; i += self->folio_pages)
+		EXPECT_EQ(0UL, pm_pfn(e[i]) % self->folio_pages);
+}
+
+PMC_MAIN
