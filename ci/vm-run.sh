@@ -1,0 +1,345 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh: run the whole suite inside a given kernel under QEMU and bring
+# the results back through a second serial port (never from the console).
+#
+#   ci/vm-run.sh KERNEL [options]
+#
+# KERNEL is one of
+#   /path/to/vmlinuz|bzImage     a kernel image (add --modules DIR for its modules)
+#   linux-image-6.1.0-NN-amd64   a Debian package: apt-get download + dpkg-deb -x,
+#   linux-image-6.12.N+deb12-amd64   cached in $PMC_CACHE (~/.cache/pagemap-conformance)
+#   debian-6.1 | debian-6.12     the newest such package known to apt
+#   host                         the running kernel (/boot/vmlinuz-$(uname -r))
+#
+# Options
+#   --out DIR          results directory (default results/vm/<kernel>)
+#   --mem SIZE         guest memory (default 2G)      --cpus N   (default 2)
+#   --timeout S        overall timeout, seconds (default 300)
+#   --prog-timeout S   per test program (default 120)
+#   --thp always|madvise    transparent_hugepage= (default madvise)
+#   --hugepages N      2 MiB hugepages reserved on the command line (default 16)
+#   --append "ARGS"    extra kernel command line
+#   --accel auto|kvm|tcg    (default auto: kvm when /dev/kvm is usable and the
+#                      host is not itself a VM, else tcg)
+#   --modules DIR      lib/modules/<kver> of a kernel given by path
+#   --only GLOB        run only programs matching GLOB (area/prog), repeatable
+#   --no-build         use build-static/ as it is
+#   --known FILE       known-issues file (default known-issues.txt if present)
+#   --keep             keep the work directory (initramfs, disk image)
+#   -v|--verbose       copy the guest console to stderr while it runs
+#
+# Output: DIR/results.json (kernel, features, summary, tests, fixes),
+# DIR/results.tap, DIR/<area>/<prog>.{tap,rc,list,meta}, DIR/console.log.
+# Exit: 0 all passed (XFAIL allowed), 1 a test failed, 3 ERROR (boot failure,
+# panic, hang, missing results), 2 usage or setup error.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${PMC_CACHE:-$HOME/.cache/pagemap-conformance}
+
+die() { echo "vm-run: error: $*" >&2; exit 2; }
+info() { echo "vm-run: $*" >&2; }
+usage() { sed -n '/^# vm-run.sh/,/^set -e/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d' >&2; exit 2; }
+
+MEM=2G CPUS=2 TIMEOUT=300 PROG_TIMEOUT=120 THP=madvise HUGEPAGES=16 APPEND=
+ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=()
+KERNEL=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) OUT=$2; shift ;;
+	--mem) MEM=$2; shift ;;
+	--cpus) CPUS=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--prog-timeout) PROG_TIMEOUT=$2; shift ;;
+	--thp) THP=$2; shift ;;
+	--hugepages) HUGEPAGES=$2; shift ;;
+	--append) APPEND=$2; shift ;;
+	--accel) ACCEL=$2; shift ;;
+	--modules) MODDIR=$2; shift ;;
+	--only) ONLY+=("$2"); shift ;;
+	--no-build) BUILD=0 ;;
+	--known) KNOWN=$2; shift ;;
+	--keep) KEEP=1 ;;
+	-v|--verbose) VERBOSE=1 ;;
+	-h|--help) usage ;;
+	-*) die "unknown option $1 (see --help)" ;;
+	*) [ -z "$KERNEL" ] || die "one KERNEL only (use ci/matrix.sh for several)"; KERNEL=$1 ;;
+	esac
+	shift
+done
+[ -n "$KERNEL" ] || usage
+case $THP in always|madvise|never) ;; *) die "--thp must be always, madvise or never" ;; esac
+case $ACCEL in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
+[[ $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]+$ && $CPUS =~ ^[0-9]+$ && $HUGEPAGES =~ ^[0-9]+$ ]] ||
+	die "--timeout, --prog-timeout, --cpus and --hugepages take numbers"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pmc-vm.XXXXXX")
+QPID=
+cleanup() {
+	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null || true
+	if [ "$KEEP" = 1 ]; then info "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- host tools, installed on demand ----
+need_tools() {
+	local missing=() pkgs=()
+	command -v qemu-system-x86_64 >/dev/null || { missing+=(qemu-system-x86_64); pkgs+=(qemu-system-x86); }
+	busybox_static >/dev/null || { missing+=(busybox-static); pkgs+=(busybox-static); }
+	command -v cpio >/dev/null || { missing+=(cpio); pkgs+=(cpio); }
+	command -v mkfs.ext4 >/dev/null || { missing+=(mkfs.ext4); pkgs+=(e2fsprogs); }
+	command -v depmod >/dev/null || { missing+=(depmod); pkgs+=(kmod); }
+	command -v python3 >/dev/null || { missing+=(python3); pkgs+=(python3); }
+	[ ${#pkgs[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		die "missing ${missing[*]}: install them with: sudo apt-get install ${pkgs[*]}"
+	fi
+	info "installing ${pkgs[*]}"
+	apt_update_once
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >&2 ||
+		die "apt-get install ${pkgs[*]} failed"
+}
+
+busybox_static() {
+	local b
+	for b in /bin/busybox /usr/bin/busybox; do
+		[ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked' && { echo "$b"; return 0; }
+		# without file(1): Debian's busybox-static is the one in /bin
+		[ -x "$b" ] && ! command -v file >/dev/null && dpkg -s busybox-static >/dev/null 2>&1 &&
+			{ echo "$b"; return 0; }
+	done
+	return 1
+}
+
+apt_update_once() {
+	mkdir -p "$CACHE"
+	[ -e "$CACHE/.apt-updated" ] && return 0
+	[ "$(id -u)" = 0 ] || return 0
+	info "apt-get update"
+	apt-get update -q >/dev/null 2>&1 || info "apt-get update failed (continuing with the current lists)"
+	touch "$CACHE/.apt-updated"
+}
+
+# ---- kernel resolution: sets KIMAGE, KMODS (may be empty), KCONFIG, KLABEL ----
+newest_pkg() {
+	apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' | grep -E "$1" | sort -V | tail -n 1
+}
+
+resolve_debian() {
+	local pkg=$1 dir deb tmp
+	dir=$CACHE/kernels/$pkg
+	if [ ! -d "$dir/boot" ]; then
+		command -v apt-get >/dev/null || die "apt-get not available to fetch $pkg"
+		mkdir -p "$CACHE/debs"
+		deb=$(ls "$CACHE/debs/${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+		if [ -z "$deb" ]; then
+			apt_update_once
+			apt-cache show "$pkg" >/dev/null 2>&1 || die "no Debian package $pkg (try: apt-cache search linux-image-6.1)"
+			info "downloading $pkg"
+			(cd "$CACHE/debs" && apt-get download "$pkg" >&2 2>/dev/null) || die "apt-get download $pkg failed"
+			deb=$(ls "$CACHE/debs/${pkg}"_*.deb | head -n 1)
+		fi
+		info "unpacking $(basename "$deb")"
+		tmp=$(mktemp -d "$CACHE/kernels/.unpack.XXXXXX" 2>/dev/null || { mkdir -p "$CACHE/kernels"; mktemp -d "$CACHE/kernels/.unpack.XXXXXX"; })
+		dpkg-deb -x "$deb" "$tmp" || { rm -rf "$tmp"; die "dpkg-deb -x $deb failed"; }
+		rm -rf "$dir" && mv "$tmp" "$dir"
+	fi
+	KIMAGE=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -r "$KIMAGE" ] || die "$pkg has no boot/vmlinuz-*"
+	KVER=${KIMAGE##*/vmlinuz-}
+	KMODS=$dir/lib/modules/$KVER
+	KCONFIG=$dir/boot/config-$KVER
+	KLABEL=$KVER
+	# Debian packages ship no modules.dep: generate it once (in the cache).
+	if [ -d "$KMODS" ] && [ ! -s "$KMODS/modules.dep" ]; then
+		depmod -b "$dir" "$KVER" 2>/dev/null || die "depmod for $KVER failed"
+	fi
+}
+
+resolve_kernel() {
+	local k=$1 pkg
+	KMODS= KCONFIG= KVER=
+	case $k in
+	host)
+		KVER=$(uname -r)
+		KIMAGE=/boot/vmlinuz-$KVER
+		[ -r "$KIMAGE" ] || die "host kernel image $KIMAGE is not readable (this machine does not expose its kernel; pass a vmlinuz path or a Debian package)"
+		KMODS=/lib/modules/$KVER; [ -d "$KMODS" ] || KMODS=
+		KCONFIG=/boot/config-$KVER; [ -r "$KCONFIG" ] || KCONFIG=
+		KLABEL=host-$KVER
+		;;
+	debian-6.1|debian-6.12)
+		apt_update_once
+		if [ "$k" = debian-6.1 ]; then pkg=$(newest_pkg '^linux-image-6\.1\.0-[0-9]+-amd64$')
+		else pkg=$(newest_pkg '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64$'); fi
+		[ -n "$pkg" ] || die "no package for $k in apt (apt-get update? sources?)"
+		info "$k = $pkg"
+		resolve_debian "$pkg"
+		;;
+	linux-image-*)
+		resolve_debian "$k"
+		;;
+	*)
+		[ -e "$k" ] || die "kernel image $k does not exist"
+		[ -f "$k" ] && [ -r "$k" ] || die "kernel image $k is not a readable file"
+		KIMAGE=$(realpath "$k")
+		if command -v file >/dev/null && ! file -L "$KIMAGE" | grep -qi 'kernel'; then
+			die "$k is not a Linux kernel image (file: $(file -bL "$KIMAGE" | cut -c1-60))"
+		fi
+		KVER=$(file -bL "$KIMAGE" 2>/dev/null | sed -n 's/.*version \([^ ]*\).*/\1/p')
+		KLABEL=${KVER:-$(basename "$KIMAGE")}
+		if [ -n "$MODDIR" ]; then
+			[ -d "$MODDIR" ] || die "--modules $MODDIR is not a directory"
+			KMODS=$(realpath "$MODDIR")
+		fi
+		local cfg; cfg=$(dirname "$KIMAGE")/config-$KVER
+		[ -n "$KVER" ] && [ -r "$cfg" ] && KCONFIG=$cfg
+		;;
+	esac
+	[ -z "$KVER" ] && KVER=$KLABEL
+	return 0
+}
+
+# ---- modules the guest needs, deps first, decompressed ----
+# zram (swap device), virtio_pci + virtio_blk + ext4 (scratch disk), crc32c
+# (ext4's checksums, a soft dependency modules.dep does not list).
+GUEST_MODULES="crc32c_generic crc32c_intel zram virtio_pci virtio_blk ext4"
+add_modules() {
+	local dst=$1 m path order=$1/lib/modules/pmc.order seen=" "
+	: > "$order"
+	[ -n "$KMODS" ] && [ -r "$KMODS/modules.dep" ] || { info "no modules.dep: guest uses built-in drivers only"; return 0; }
+	add_one() {
+		local name=$1 line rel dep
+		line=$(grep -E "(^|/)${name//_/[_-]}\.ko(\.xz|\.zst|\.gz)?:" "$KMODS/modules.dep" | head -n 1)
+		if [ -z "$line" ]; then
+			grep -qE "(^|/)${name//_/[_-]}\.ko" "$KMODS/modules.builtin" 2>/dev/null || info "module $name not in this kernel"
+			return 0
+		fi
+		rel=${line%%:*}
+		case $seen in *" $rel "*) return 0 ;; esac
+		for dep in ${line#*:}; do
+			dep=$(basename "$dep"); dep=${dep%%.ko*}
+			add_one "$dep"
+		done
+		case $seen in *" $rel "*) return 0 ;; esac
+		seen="$seen$rel "
+		mkdir -p "$dst/lib/modules/$(dirname "$rel")"
+		local out=$dst/lib/modules/${rel%.ko*}.ko
+		case $rel in
+		*.xz) xz -dc "$KMODS/$rel" > "$out" ;;
+		*.zst) zstd -qdc "$KMODS/$rel" > "$out" ;;
+		*.gz) gzip -dc "$KMODS/$rel" > "$out" ;;
+		*) cp "$KMODS/$rel" "$out" ;;
+		esac
+		echo "/lib/modules/${rel%.ko*}.ko" >> "$order"
+	}
+	for m in $GUEST_MODULES; do add_one "$m"; done
+	# one zram device is enough
+	sed -i 's|\(/zram\.ko\)$|\1 num_devices=1|' "$order"
+}
+
+# ---- main ----
+need_tools
+resolve_kernel "$KERNEL"
+[ -n "$OUT" ] || OUT=$ROOT/results/vm/$KLABEL
+info "kernel $KLABEL ($KIMAGE)"
+
+if [ "$BUILD" = 1 ]; then
+	info "building the suite statically (make STATIC=1 O=build-static)"
+	if ! make -C "$ROOT" -k -s STATIC=1 O=build-static -j"$(nproc)" >"$WORK/build.log" 2>&1; then
+		info "build had errors (programs that built still run):"
+		grep -E 'error|Error' "$WORK/build.log" | head -n 5 >&2 || true
+	fi
+fi
+BS=$ROOT/build-static
+ls "$BS"/tests/*/* >/dev/null 2>&1 || die "no test programs in $BS/tests (build failed?)"
+[ -x "$BS/bin/pmc-probe" ] || die "$BS/bin/pmc-probe missing (build failed?)"
+
+# initramfs tree
+IR=$WORK/initramfs
+mkdir -p "$IR"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,boot,lib/modules,pmc/bin,pmc/tests}
+cp "$(busybox_static)" "$IR/bin/busybox"
+cp "$ROOT/ci/guest/init" "$IR/init"; chmod 755 "$IR/init"
+cp "$BS"/bin/* "$IR/pmc/bin/"
+: > "$IR/pmc/programs.txt"
+for b in "$BS"/tests/*/*; do
+	[ -f "$b" ] && [ -x "$b" ] || continue
+	p=${b#"$BS"/tests/}
+	if [ ${#ONLY[@]} -gt 0 ]; then
+		ok=0; for g in "${ONLY[@]}"; do [[ $p == $g ]] && ok=1; done
+		[ $ok = 1 ] || continue
+	fi
+	mkdir -p "$IR/pmc/tests/${p%/*}"
+	cp "$b" "$IR/pmc/tests/$p"
+	echo "$p" >> "$IR/pmc/programs.txt"
+done
+[ -s "$IR/pmc/programs.txt" ] || die "no test program selected"
+[ -n "$KCONFIG" ] && cp "$KCONFIG" "$IR/boot/config-$KVER"
+add_modules "$IR"
+cat > "$IR/etc/pmc.env" <<EOF
+PMC_PROG_TIMEOUT=$PROG_TIMEOUT
+EOF
+(cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
+
+# scratch disk: ext4, sparse, for swap files and page-cache files
+truncate -s 1G "$WORK/scratch.img"
+mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$WORK/scratch.img" >/dev/null
+
+case $ACCEL in
+# Nested KVM (this host is itself a VM: "hypervisor" CPU flag) often hangs
+# the guest early (seen in Firecracker): auto means KVM on bare metal only.
+auto) if [ -r /dev/kvm ] && [ -w /dev/kvm ] && ! grep -qw hypervisor /proc/cpuinfo; then
+	ACCEL=kvm; else ACCEL=tcg; fi ;;
+kvm) [ -w /dev/kvm ] || die "--accel kvm: /dev/kvm is not usable" ;;
+esac
+if [ "$ACCEL" = kvm ]; then CPU=host; else CPU=max; fi
+
+CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=4 hugepages=$HUGEPAGES transparent_hugepage=$THP"
+[ -n "$APPEND" ] && CMDLINE="$CMDLINE $APPEND"
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+: > "$WORK/console.log"; : > "$WORK/results.raw"
+info "booting ($ACCEL, $MEM, $CPUS cpus, timeout ${TIMEOUT}s): $CMDLINE"
+START=$(date +%s%N)
+set +e
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-accel "$ACCEL" -cpu "$CPU" -m "$MEM" -smp "$CPUS" \
+	-kernel "$KIMAGE" -initrd "$WORK/initramfs.cpio.gz" -append "$CMDLINE" \
+	-serial "file:$WORK/console.log" -serial "file:$WORK/results.raw" \
+	-drive "file=$WORK/scratch.img,format=raw,if=virtio,cache=unsafe" \
+	-monitor none >"$WORK/qemu.log" 2>&1 &
+QPID=$!
+if [ "$VERBOSE" = 1 ]; then tail -n +1 -f "$WORK/console.log" --pid=$QPID >&2 & fi
+wait $QPID
+QRC=$?
+QPID=
+set -e
+ELAPSED=$(awk -v a="$START" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+cp "$WORK/console.log" "$OUT/console.log"
+cp "$WORK/results.raw" "$OUT/results.raw"
+[ -s "$WORK/qemu.log" ] && cp "$WORK/qemu.log" "$OUT/qemu.log"
+cp "$IR/pmc/programs.txt" "$OUT/programs.txt"
+
+if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
+	STATUS="timeout: no poweroff within ${TIMEOUT}s (hang)"
+elif [ "$QRC" != 0 ]; then
+	STATUS="qemu exited with status $QRC: $(head -c 300 "$WORK/qemu.log" | tr '\n' ' ')"
+else
+	STATUS=ok
+fi
+if grep -q 'Kernel panic' "$WORK/console.log"; then
+	STATUS="kernel panic: $(grep -m1 'Kernel panic' "$WORK/console.log" | sed 's/^\[[^]]*\] //' | tr -d '\r' | cut -c1-200)"
+fi
+info "guest finished in ${ELAPSED}s ($STATUS)"
+[ -z "$KNOWN" ] && [ -r "$ROOT/known-issues.txt" ] && KNOWN=$ROOT/known-issues.txt
+set +e
+python3 "$ROOT/ci/lib/results.py" vm "$OUT" --status "$STATUS" --label "$KLABEL" \
+	--elapsed "$ELAPSED" --accel "$ACCEL" ${KNOWN:+--known "$KNOWN"}
+RC=$?
+set -e
+exit $RC
