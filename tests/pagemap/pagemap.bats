@@ -9,3 +9,5 @@ load ../../helpers/bats/common
 @test "pagemap_file" { pmc_run_program pagemap/pagemap_file; }
 @test "pagemap_thp" { pmc_run_program pagemap/pagemap_thp; }
 @test "pagemap_fork" { pmc_run_program pagemap/pagemap_fork; }
+@test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers; }
+@test "pagemap_mlock" { pmc_run_program pagemap/pagemap_mlock; }
