@@ -11,3 +11,4 @@ load ../../helpers/bats/common
 @test "pagemap_fork" { pmc_run_program pagemap/pagemap_fork; }
 @test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers; }
 @test "pagemap_mlock" { pmc_run_program pagemap/pagemap_mlock; }
+@test "pagemap_rules" { pmc_run_program pagemap/pagemap_rules; }

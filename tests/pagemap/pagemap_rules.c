@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The interface rules of /proc/PID/pagemap, independent of memory states.
+ *
+ * Proves:
+ *  - pfn_hidden: the same written pages read by root and by a child without
+ *    CAP_SYS_ADMIN (its own fd): flags identical, bits 0-54 zero for the
+ *    child, the PFN for root;
+ *  - pfn_follows_opener: the PFN decision is taken with the credentials of
+ *    the opener (file_ns_capable(file, ...)): an fd opened with
+ *    CAP_SYS_ADMIN keeps showing PFNs to a child that dropped it;
+ *  - einval: an offset that is not a multiple of 8, or a size that is not,
+ *    fails with EINVAL (also after lseek to an unaligned offset); size 0
+ *    reads 0 bytes;
+ *  - unmapped: a hole between VMAs reads 0, soft-dirty included;
+ *  - top: the entry of the last user page reads, a read at the first page
+ *    past the top of the user address space (TASK_SIZE_MAX, x86-64:
+ *    (1 << 47) - 4 KiB with 4-level paging) returns 0 bytes, a read across
+ *    that boundary returns only the entries below it;
+ *  - large_read: one pread() over written anon, a hole and a read file
+ *    mapping returns every entry, each one right;
+ *  - lseek: SEEK_SET and SEEK_CUR move the position and read() follows it
+ *    8 bytes per entry; SEEK_END fails with EINVAL (mem_lseek);
+ *  - fd_across_fork: an fd opened before fork() keeps describing the parent:
+ *    the child writes a page the parent never touched; through the
+ *    inherited fd the page is absent, through its own fresh open present;
+ *  - other_process: root reads a child's pagemap; an unprivileged user
+ *    (uid 65534, no CAP_SYS_ADMIN) cannot open a root process's pagemap
+ *    (EACCES at open);
+ *  - kernel_thread: /proc/2/pagemap (kthreadd, no mm) cannot be opened:
+ *    ESRCH (pagemap_open() refuses a task without an mm);
+ *  - everywhere: every entry of every VMA of this process has bits 58-60
+ *    zero (no guard regions here).
+ * Requirements: root (CAP_SYS_ADMIN; uid switch); top needs x86-64.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pm_common.h"
+#include "file.h"
+#include "fork.h"
+#include "state.h"
+
+#define NPAGES 16
+
+/* One plain pread(), no retry loop: the rules are about single calls. */
+static ssize_t raw_pread(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off);
+}
+
+static off_t entry_off(const void *addr)
+{
+	return (off_t)((uintptr_t)addr / page_size() * sizeof(uint64_t));
+}
+
+FIXTURE(rules) {
+	struct region r;
+	uint64_t *shared;	/* results from children */
+};
+
+FIXTURE_SETUP(rules)
+{
+	self->r.fd = -1;
+	self->r.map_base = NULL;
+	self->shared = mmap(NULL, page_size() * 2, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->shared);
+	REQUIRE_ROOT();
+	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
+	BUILD(anon_build(&self->r, NPAGES, ANON_WRITTEN));
+}
+
+FIXTURE_TEARDOWN(rules)
+{
+	region_unmap(&self->r);
+	munmap(self->shared, page_size() * 2);
+}
+
+/* ---- run in a controlled child (fork.h): arguments by value ---- */
+static int c_drop_admin(struct child *c, void *addr, size_t n)
+{
+	(void)c; (void)addr; (void)n;
+	return pmc_drop_cap(CAP_SYS_ADMIN) || pmc_have_cap(CAP_SYS_ADMIN) ? 1 : 0;
+}
+
+static int c_open_self(struct child *c, void *addr, size_t n)
+{
+	(void)c; (void)addr; (void)n;
+	return pagemap_open(0);
+}
+
+static int c_read_fd(struct child *c, void *addr, size_t fd)
+{
+	return pagemap_read((int)fd, addr, NPAGES, c->shm) ? 1 : 0;
+}
+
+/*
+ * A child with its own copy of every page (written after fork, so the
+ * pages are exclusive to it), then without CAP_SYS_ADMIN. Root reads the
+ * same pages through /proc/<child>/pagemap.
+ */
+static void root_view(struct __test_metadata *_metadata, struct child *c,
+		      const void *addr, uint64_t *out)
+{
+	int fd = pagemap_open(c->pid);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pagemap_read(fd, addr, NPAGES, out));
+	close(fd);
+}
+
+TEST_F(rules, pfn_hidden)
+{
+	uint64_t root[NPAGES], unpriv[NPAGES];
+	struct pm_expect x = pm_present(false, true, 0);
+	struct child c;
+
+	BUILD(child_start(&c));
+	ASSERT_EQ(0, child_write(&c, self->r.addr, NPAGES));
+	ASSERT_EQ(0, child_call(&c, c_drop_admin, NULL, 0));
+	ASSERT_EQ(0, child_pagemap(&c, self->r.addr, NPAGES, unpriv));
+	root_view(_metadata, &c, self->r.addr, root);
+	child_stop(&c);
+	for (size_t i = 0; i < NPAGES; i++) {
+		x.privileged = true;
+		EXPECT_PM(&x, root[i], "root, page %zu", i);
+		x.privileged = false;
+		EXPECT_PM(&x, unpriv[i], "unprivileged, page %zu", i);
+		EXPECT_EQ(root[i] & PM_FLAG_BITS, unpriv[i] & PM_FLAG_BITS);
+	}
+}
+
+TEST_F(rules, pfn_follows_opener)
+{
+	uint64_t root[NPAGES];
+	struct pm_expect x = pm_present(false, true, 0);
+	struct child c;
+	int fd;
+
+	BUILD(child_start(&c));
+	ASSERT_EQ(0, child_write(&c, self->r.addr, NPAGES));
+	fd = child_call(&c, c_open_self, NULL, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, child_call(&c, c_drop_admin, NULL, 0));
+	/* Read without CAP_SYS_ADMIN through the fd opened with it. */
+	ASSERT_EQ(0, child_call(&c, c_read_fd, self->r.addr, (size_t)fd));
+	root_view(_metadata, &c, self->r.addr, root);
+	for (size_t i = 0; i < NPAGES; i++) {
+		x.pfn = pm_pfn(root[i]);
+		EXPECT_PM(&x, c.shm[i], "fd opened privileged, read unprivileged, page %zu", i);
+	}
+	child_stop(&c);
+}
+
+TEST_F(rules, einval)
+{
+	int fd = pagemap_open(0);
+	off_t off = entry_off(self->r.addr);
+	char buf[64];
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, raw_pread(fd, buf, 8, off + 4));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, raw_pread(fd, buf, 12, off));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, raw_pread(fd, buf, 7, off));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, raw_pread(fd, buf, 0, off));
+	EXPECT_EQ(8, raw_pread(fd, buf, 8, off));
+	/* The same through the file position. */
+	ASSERT_EQ(off + 1, lseek(fd, off + 1, SEEK_SET));
+	errno = 0;
+	EXPECT_EQ(-1, read(fd, buf, 8));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST_F(rules, unmapped)
+{
+	struct region hole;
+	struct pm_expect x = pm_unmapped();
+	uint64_t e[NPAGES];
+	char *addr;
+
+	/* Reserve, then unmap: nothing is mapped there now. */
+	BUILD(region_map(&hole, NPAGES * page_size(), 0, PROT_NONE, MAP_PRIVATE, -1, 0));
+	addr = hole.addr;
+	region_unmap(&hole);
+	ASSERT_EQ(0, pagemap_self(addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++)
+		EXPECT_PM(&x, e[i], "page %zu", i);
+}
+
+/* mm->task_size of a 64-bit x86 process: TASK_SIZE_MAX. */
+static uint64_t user_top(void)
+{
+#if defined(__x86_64__)
+	char line[4096];
+	bool la57 = false;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			la57 = strstr(line, " la57") != NULL;
+			break;
+		}
+	if (f)
+		fclose(f);
+	/* 5-level paging needs both the CPU flag and a kernel using it. */
+	if (la57 && pmc_kconfig("CONFIG_X86_5LEVEL") != 'n')
+		return (UINT64_C(1) << 56) - page_size();
+	return (UINT64_C(1) << 47) - page_size();
+#else
+	return 0;
+#endif
+}
+
+TEST_F(rules, top)
+{
+	uint64_t top = user_top(), e[4];
+	off_t last = (off_t)(top / page_size() - 1) * 8;
+	int fd;
+
+	REQUIRE(top, "top of user address space not known for this architecture");
+	fd = pagemap_open(0);
+	ASSERT_LE(0, fd);
+	/* The last user page (not mapped here): one zero entry. */
+	EXPECT_EQ(8, raw_pread(fd, e, 8, last));
+	EXPECT_EQ(0UL, e[0]);
+	/* The first page past the top: end of file. */
+	EXPECT_EQ(0, raw_pread(fd, e, 8, last + 8));
+	EXPECT_EQ(0, raw_pread(fd, e, 32, last + 8 * 100));
+	/* Across the top: only the entries below it. */
+	EXPECT_EQ(16, raw_pread(fd, e, 32, last - 8));
+	close(fd);
+}
+
+TEST_F(rules, large_read)
+{
+	size_t n = 3 * NPAGES, ps = page_size();
+	struct region all, file;
+	uint64_t e[3 * NPAGES];
+	struct pm_expect anon = pm_present(false, true, 0), gone = pm_unmapped();
+	struct pm_expect cache = pm_present(true, true, 0);
+	char *base;
+	int fd;
+
+	/* [written anon | hole | read file], adjacent, in one reservation. */
+	BUILD(region_map(&all, n * ps, 0, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE, -1, 0));
+	base = all.addr;
+	fd = file_scratch(NPAGES);
+	REQUIRE(fd >= 0, "no disk filesystem for a scratch file");
+	file.fd = fd;
+	ASSERT_NE(MAP_FAILED, mmap(base, NPAGES * ps, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	ASSERT_EQ(0, munmap(base + NPAGES * ps, NPAGES * ps));
+	ASSERT_NE(MAP_FAILED, mmap(base + 2 * NPAGES * ps, NPAGES * ps, PROT_READ,
+				   MAP_SHARED | MAP_FIXED, fd, 0));
+	madvise(base, NPAGES * ps, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < NPAGES; i++) {
+		base[i * ps] = 1;
+		(void)*(volatile char *)(base + (2 * NPAGES + i) * ps);
+	}
+	fd = pagemap_open(0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ((ssize_t)sizeof(e), raw_pread(fd, e, sizeof(e), entry_off(base)));
+	close(fd);
+	for (size_t i = 0; i < n; i++)
+		EXPECT_PM(i < NPAGES ? &anon : i < 2 * NPAGES ? &gone : &cache, e[i],
+			  "page %zu", i);
+	munmap(base, n * ps);
+	close(file.fd);
+}
+
+TEST_F(rules, lseek)
+{
+	int fd = pagemap_open(0);
+	off_t off = entry_off(self->r.addr);
+	uint64_t e[2], want[NPAGES];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, want));
+	EXPECT_EQ(off, lseek(fd, off, SEEK_SET));
+	EXPECT_EQ(16, read(fd, e, 16));
+	EXPECT_EQ(want[0], e[0]);
+	EXPECT_EQ(want[1], e[1]);
+	/* read() advanced the position by 8 bytes per entry. */
+	EXPECT_EQ(off + 16, lseek(fd, 0, SEEK_CUR));
+	EXPECT_EQ(off + 40, lseek(fd, 24, SEEK_CUR));
+	EXPECT_EQ(8, read(fd, e, 8));
+	EXPECT_EQ(want[5], e[0]);
+	errno = 0;
+	EXPECT_EQ(-1, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/* In the child: write the page, read it through the inherited fd and
+ * through a fresh open of /proc/self/pagemap. */
+static int child_write_and_look(struct child *c, void *addr, size_t fd)
+{
+	*(volatile char *)addr = 1;
+	if (pagemap_read((int)fd, addr, 1, &c->shm[0]))
+		return 1;
+	if (pagemap_self(addr, 1, &c->shm[1]))
+		return 2;
+	return 0;
+}
+
+TEST_F(rules, fd_across_fork)
+{
+	struct region fresh;
+	struct child c;
+	struct pm_expect absent = pm_none(), present = pm_present(false, true, 0);
+	int fd;
+
+	BUILD(anon_build(&fresh, 1, ANON_UNTOUCHED));
+	fd = pagemap_open(0);
+	ASSERT_LE(0, fd);
+	/* The fd must survive into the child: no O_CLOEXEC matters for fork. */
+	BUILD(child_start(&c));
+	EXPECT_EQ(0, child_call(&c, child_write_and_look, fresh.addr, (size_t)fd));
+	EXPECT_PM(&absent, c.shm[0], "inherited fd (the parent's view)");
+	EXPECT_PM(&present, c.shm[1], "child's own open");
+	child_stop(&c);
+	close(fd);
+	region_unmap(&fresh);
+}
+
+static int child_write_page(struct child *c, void *addr, size_t n)
+{
+	(void)c;
+	for (size_t i = 0; i < n; i++)
+		((volatile char *)addr)[i * page_size()] = 2;
+	return 0;
+}
+
+static pid_t g_target;
+
+static int open_other(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	fd = pagemap_open(g_target);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return -fd;
+}
+
+TEST_F(rules, other_process)
+{
+	struct region fresh;
+	struct child c;
+	struct pm_expect present = pm_present(false, true, 0);
+	uint64_t e;
+	int fd;
+
+	BUILD(anon_build(&fresh, 1, ANON_UNTOUCHED));
+	BUILD(child_start(&c));
+	ASSERT_EQ(0, child_call(&c, child_write_page, fresh.addr, 1));
+	/* Root (ptrace read access) reads the child's pagemap. */
+	fd = pagemap_open(c.pid);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pagemap_read(fd, fresh.addr, 1, &e));
+	EXPECT_PM(&present, e, "child's page read by root");
+	close(fd);
+	/* uid 65534 without CAP_SYS_ADMIN: no ptrace read access to a root process. */
+	g_target = getpid();
+	EXPECT_EQ(EACCES, pmc_run_as_uid(65534, open_other, NULL));
+	child_stop(&c);
+	region_unmap(&fresh);
+}
+
+TEST_F(rules, kernel_thread)
+{
+	char comm[64] = "";
+
+	/* PID 2 is kthreadd wherever the kernel runs its own init order. */
+	REQUIRE(pmc_read_file("/proc/2/comm", comm, sizeof(comm)) == 0 &&
+		!strcmp(comm, "kthreadd"), "PID 2 is not kthreadd here");
+	EXPECT_EQ(-ESRCH, pagemap_open(2));
+}
+
+TEST_F(rules, everywhere)
+{
+	char line[512];
+	size_t checked = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+	int fd = pagemap_open(0);
+
+	ASSERT_NE(NULL, f);
+	ASSERT_LE(0, fd);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, end;
+
+		if (sscanf(line, "%lx-%lx", &s, &end) != 2)
+			continue;
+		for (unsigned long a = s; a < end; ) {
+			uint64_t e[512];
+			size_t n = (end - a) / page_size();
+			ssize_t got;
+
+			if (n > 512)
+				n = 512;
+			got = pmc_read_u64s(fd, a / page_size(), e, n);
+			ASSERT_LE(0, got);
+			if (got == 0)
+				break;	/* above the top ([vsyscall]) */
+			for (ssize_t i = 0; i < got; i++) {
+				EXPECT_EQ(0UL, e[i] & (PM_GUARD | PM_RESERVED)) {
+					TH_LOG("%#lx: %#llx", a + i * page_size(),
+					       (unsigned long long)e[i]);
+				}
+			}
+			checked += got;
+			a += got * page_size();
+		}
+	}
+	fclose(f);
+	close(fd);
+	EXPECT_LT(0UL, checked);
+}
+
+PMC_MAIN
