@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,35 +84,89 @@ uint64_t zoneinfo_max_pfn(void)
 	return max;
 }
 
-int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg)
+/*
+ * The walk is bound by the kernel's per-entry cost (stable_page_flags() +
+ * put_user(), about 100 ns), so chunks are shared out between one worker
+ * per CPU (at most KPAGE_WALKERS). Each chunk is read with the entry
+ * before it, so the callback sees the previous PFN's flags in prev[0]...
+ * flags[-1]: flags points one past the extra entry. Callbacks run under a
+ * mutex, in any chunk order.
+ */
+#define KPAGE_WALKERS 4
+
+struct walker {
+	pthread_mutex_t lock;
+	uint64_t next, nr;
+	int64_t done;
+	int err;
+	bool stop;
+	kpage_walk_fn fn;
+	void *arg;
+};
+
+static void *walk_worker(void *p)
 {
-	uint64_t *flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
-	uint64_t *counts = malloc(KPAGE_CHUNK * sizeof(uint64_t));
-	int64_t done = 0;
+	struct walker *w = p;
+	uint64_t *flags = malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
+	uint64_t *counts = malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
 
-	if (!flags || !counts) {
-		free(flags);
-		free(counts);
-		return -ENOMEM;
-	}
-	for (uint64_t pfn = 0; pfn < nr; pfn += KPAGE_CHUNK) {
-		size_t want = nr - pfn < KPAGE_CHUNK ? nr - pfn : KPAGE_CHUNK;
-		ssize_t a = kpage_read(KPAGEFLAGS, pfn, flags, want);
-		ssize_t b = kpage_read(KPAGECOUNT, pfn, counts, want);
+	for (;;) {
+		uint64_t pfn, want, from;
+		ssize_t a, b;
 
-		if (a < 0 || b < 0) {
-			done = a < 0 ? a : b;
+		pthread_mutex_lock(&w->lock);
+		if (w->stop || w->next >= w->nr || !flags || !counts) {
+			if (!flags || !counts)
+				w->err = -ENOMEM;
+			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		if ((size_t)a > (size_t)b)
-			a = b;
-		done += a;
-		if (!a || !fn(pfn, flags, counts, (size_t)a, arg))
-			break;
+		pfn = w->next;
+		w->next += KPAGE_CHUNK;
+		pthread_mutex_unlock(&w->lock);
+
+		want = w->nr - pfn < KPAGE_CHUNK ? w->nr - pfn : KPAGE_CHUNK;
+		from = pfn ? pfn - 1 : 0;
+		flags[0] = counts[0] = 0;
+		a = kpage_read(KPAGEFLAGS, from, flags + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
+		b = kpage_read(KPAGECOUNT, from, counts + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
+		pthread_mutex_lock(&w->lock);
+		if (a < 0 || b < 0) {
+			w->err = a < 0 ? (int)a : (int)b;
+			w->stop = true;
+		} else {
+			if (a > b)
+				a = b;
+			if (pfn)
+				a--;	/* the extra entry before the chunk */
+			if (a > 0) {
+				w->done += a;
+				if (!w->fn(pfn, flags + 1, counts + 1, (size_t)a, w->arg))
+					w->stop = true;
+			}
+		}
+		pthread_mutex_unlock(&w->lock);
 	}
 	free(flags);
 	free(counts);
-	return done;
+	return NULL;
+}
+
+int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg)
+{
+	struct walker w = { .lock = PTHREAD_MUTEX_INITIALIZER, .nr = nr, .fn = fn, .arg = arg };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t t[KPAGE_WALKERS];
+	int n = cpus < 1 ? 1 : cpus > KPAGE_WALKERS ? KPAGE_WALKERS : (int)cpus, started = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!pthread_create(&t[started], NULL, walk_worker, &w))
+			started++;
+	if (!started)
+		walk_worker(&w);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	return w.err ? w.err : w.done;
 }
 
 struct find_arg {

@@ -37,8 +37,10 @@ int64_t kpage_nr_pfns(void);
 /* The end of the highest zone in /proc/zoneinfo (start_pfn + spanned). */
 uint64_t zoneinfo_max_pfn(void);
 
-/* Walk [0, nr) in chunks; fn gets parallel arrays for n PFNs from 'first'.
- * fn returns false to stop. Returns PFNs visited or -errno. */
+/* Walk [0, nr) in chunks, one reader thread per CPU; fn gets parallel
+ * arrays for n PFNs from 'first', and flags[-1] is the flags of PFN
+ * first - 1 (0 for PFN 0). Calls are serialised but in no particular chunk
+ * order. fn returns false to stop. Returns PFNs visited or -errno. */
 typedef bool (*kpage_walk_fn)(uint64_t first, const uint64_t *flags,
 			      const uint64_t *counts, size_t n, void *arg);
 int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);

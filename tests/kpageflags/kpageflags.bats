@@ -9,3 +9,4 @@ load ../../helpers/bats/common
 @test "kpf_ksm" { pmc_run_program kpageflags/kpf_ksm; }
 @test "kpf_swap" { pmc_run_program kpageflags/kpf_swap; }
 @test "kpf_compound" { pmc_run_program kpageflags/kpf_compound; }
+@test "kpf_typed" { pmc_run_program kpageflags/kpf_typed; }
