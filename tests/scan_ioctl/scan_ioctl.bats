@@ -10,3 +10,4 @@ load ../../helpers/bats/common
 @test "scan_masks" { pmc_run_program scan_ioctl/scan_masks; }
 @test "scan_output" { pmc_run_program scan_ioctl/scan_output; }
 @test "scan_dirty" { pmc_run_program scan_ioctl/scan_dirty; }
+@test "scan_fixes" { pmc_run_program scan_ioctl/scan_fixes; }
