@@ -10,3 +10,4 @@ load ../../helpers/bats/common
 @test "kpf_swap" { pmc_run_program kpageflags/kpf_swap; }
 @test "kpf_compound" { pmc_run_program kpageflags/kpf_compound; }
 @test "kpf_typed" { pmc_run_program kpageflags/kpf_typed; }
+@test "kpage_count" { pmc_run_program kpageflags/kpage_count; }

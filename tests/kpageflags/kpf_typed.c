@@ -182,7 +182,8 @@ FIXTURE_SETUP(kpf_typed)
 	self->pfns = calloc(MAX_TYPED, sizeof(uint64_t));
 	ASSERT_NE(NULL, self->pfns);
 	self->n = kpage_find(variant->type, variant->type, self->pfns, MAX_TYPED);
-	REQUIRE(self->n, "page type not found");
+	if (!self->n)
+		SKIP(return, "%s", variant->none);
 }
 
 FIXTURE_TEARDOWN(kpf_typed)
@@ -197,8 +198,6 @@ TEST_F(kpf_typed, kpf)
 	};
 	size_t checked = 0;
 
-	if (!self->n)
-		SKIP(return, "%s", variant->none);
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
 	for (size_t i = 0; i < self->n; i++) {
 		uint64_t f, c;
@@ -212,7 +211,8 @@ TEST_F(kpf_typed, kpf)
 			TH_LOG("pfn 0x%llx count", (unsigned long long)self->pfns[i]);
 		}
 	}
-	REQUIRE(checked, "page type not found");
+	if (!checked)
+		SKIP(return, "%s", variant->none);
 }
 
 /*

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/kpagecount against independent oracles, /proc/kpagecgroup against
+ * the memcg directory inode, and the file rules of all three kpage files.
+ *
+ * kpagecount (mapcount per PFN):
+ *  - private anon: 1; after fork() before COW: 2 on every page (the child
+ *    maps the same PFNs); after the child writes (COW): 1 again;
+ *  - one memfd page range mapped N times by this process: N;
+ *  - a PMD-mapped THP after fork(), the child unmapping its second half:
+ *    2 on the pages both still map, 1 on the pages only the parent maps.
+ * kpagecgroup: a child moved into a fresh memcg (helpers/cgroup) faults
+ *    pages: each reads the inode of that cgroup's directory; moved to the
+ *    hierarchy's root, new pages read the root directory's inode.
+ * File rules: mode 0400 root-owned; open as uid 65534 → EACCES; EINVAL on
+ *    an offset or size not a multiple of 8; 0 bytes at the end (the PFN
+ *    count, probed, is at least the highest zone end in /proc/zoneinfo);
+ *    a large read returns every entry.
+ * Requirements: root; THP for the THP case; CONFIG_MEMCG for kpagecgroup.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pmc_test.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "file.h"
+#include "fork.h"
+#include "pagetype.h"
+#include "state.h"
+#include "thp.h"
+
+#define NPAGES 16
+
+static void expect_counts(struct __test_metadata *_metadata, const void *addr, size_t n,
+			  uint64_t want, const char *what)
+{
+	struct kpage *p = calloc(n, sizeof(*p));
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, kpage_of(addr, n, p));
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_NE(0ULL, (unsigned long long)p[i].pfn);
+		EXPECT_EQ((unsigned long long)want, (unsigned long long)p[i].count) {
+			TH_LOG("%s: page %zu", what, i);
+		}
+	}
+	free(p);
+}
+
+TEST(count_fork_cow)
+{
+	struct region r = { .fd = -1 };
+	struct child c;
+
+	REQUIRE_ROOT();
+	BUILD(anon_build(&r, NPAGES, ANON_WRITTEN));
+	expect_counts(_metadata, r.addr, NPAGES, 1, "private");
+	BUILD(child_start(&c));
+	expect_counts(_metadata, r.addr, NPAGES, 2, "after fork");
+	ASSERT_LE(0, child_write(&c, r.addr, NPAGES));
+	expect_counts(_metadata, r.addr, NPAGES, 1, "after the child's COW");
+	child_stop(&c);
+	region_unmap(&r);
+}
+
+#define NMAPS 3
+
+TEST(count_shared_mapped_n_times)
+{
+	struct region r = { .fd = -1 };
+	char *extra[NMAPS - 1];
+
+	REQUIRE_ROOT();
+	BUILD(memfd_build(&r, NPAGES, MAP_SHARED, FILE_WRITTEN));
+	for (int i = 0; i < NMAPS - 1; i++) {
+		extra[i] = mmap(NULL, r.len, PROT_READ, MAP_SHARED | MAP_POPULATE, r.fd, 0);
+		ASSERT_NE(MAP_FAILED, extra[i]);
+	}
+	/* Oracle: the same PFNs behind every mapping. */
+	for (size_t p = 0; p < NPAGES; p++)
+		EXPECT_EQ(pfn_of(r.addr + p * page_size()), pfn_of(extra[0] + p * page_size()));
+	expect_counts(_metadata, r.addr, NPAGES, NMAPS, "memfd mapped N times");
+	for (int i = 0; i < NMAPS - 1; i++)
+		munmap(extra[i], r.len);
+	expect_counts(_metadata, r.addr, NPAGES, 1, "mapped once again");
+	region_unmap(&r);
+}
+
+TEST(count_thp_partial_unmap_in_child)
+{
+	struct region r = { .fd = -1 };
+	size_t pmd = thp_pmd_pages(), half;
+	struct child c;
+
+	REQUIRE_ROOT();
+	REQUIRE(pmd, "THP not available");
+	BUILD(thp_pmd_build(&r, 1));
+	half = pmd / 2;
+	BUILD(child_start(&c));
+	expect_counts(_metadata, r.addr, pmd, 2, "THP after fork");
+	ASSERT_LE(0, child_munmap(&c, r.addr + half * page_size(), half * page_size()));
+	/* The folio stays whole (the parent still maps it by PMD). */
+	REQUIRE(pfns_contiguous_aligned(r.addr, pmd), "THP split after partial unmap");
+	expect_counts(_metadata, r.addr, half, 2, "first half: parent PMD + child PTEs");
+	expect_counts(_metadata, r.addr + half * page_size(), half, 1, "second half: parent only");
+	child_stop(&c);
+	region_unmap(&r);
+}
+
+/* ---- kpagecgroup ---- */
+
+/* In the child: map + write fresh pages (charged at fault time to the
+ * child's memcg) and return their pagemap entries through c->shm. */
+static int child_fault(struct child *c, void *addr, size_t npages)
+{
+	struct region r;
+
+	(void)addr;
+	if (anon_build(&r, npages, ANON_WRITTEN))
+		return -1;
+	if (pagemap_self(r.addr, npages, c->shm))
+		return -1;
+	return 0;	/* the mapping stays for the child's lifetime */
+}
+
+static void expect_cgroup(struct __test_metadata *_metadata, struct child *c,
+			  size_t n, uint64_t ino, const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cg = 0;
+
+		ASSERT_TRUE(!!(c->shm[i] & PM_PRESENT));
+		ASSERT_EQ(0, kpage_get(KPAGECGROUP, pm_pfn(c->shm[i]), &cg));
+		EXPECT_EQ((unsigned long long)ino, (unsigned long long)cg) {
+			TH_LOG("%s: page %zu", what, i);
+		}
+	}
+}
+
+TEST(cgroup_fresh_and_root)
+{
+	struct memcg m;
+	struct child c;
+
+	REQUIRE_ROOT();
+	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
+	BUILD(memcg_create(&m));
+	BUILD(child_start(&c));
+	if (memcg_enter(&m, c.pid, false)) {
+		child_stop(&c);
+		memcg_destroy(&m);
+		SKIP(return, "cannot move a process into the cgroup");
+	}
+	ASSERT_EQ(0, child_call(&c, child_fault, NULL, NPAGES));
+	expect_cgroup(_metadata, &c, NPAGES, m.ino, "fresh memcg");
+	/* The root memcg: pages faulted after moving there. */
+	ASSERT_EQ(NULL, memcg_enter(&m, c.pid, true));
+	ASSERT_EQ(0, child_call(&c, child_fault, NULL, NPAGES));
+	expect_cgroup(_metadata, &c, NPAGES, m.root_ino, "root memcg");
+	child_stop(&c);
+	memcg_destroy(&m);
+}
+
+/* ---- file rules ---- */
+
+FIXTURE(kpage_file) {
+	enum kpage_file f;
+};
+
+FIXTURE_VARIANT(kpage_file) {
+	enum kpage_file f;
+};
+FIXTURE_VARIANT_ADD(kpage_file, kpageflags) { .f = KPAGEFLAGS };
+FIXTURE_VARIANT_ADD(kpage_file, kpagecount) { .f = KPAGECOUNT };
+FIXTURE_VARIANT_ADD(kpage_file, kpagecgroup) { .f = KPAGECGROUP };
+
+FIXTURE_SETUP(kpage_file)
+{
+	REQUIRE_ROOT();
+	if (variant->f == KPAGECGROUP)
+		REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
+}
+
+FIXTURE_TEARDOWN(kpage_file)
+{
+}
+
+TEST_F(kpage_file, mode_root_only)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(kpage_path(variant->f), &st));
+	EXPECT_EQ(0400u, st.st_mode & 07777);
+	EXPECT_EQ(0u, st.st_uid);
+}
+
+static int open_as_nobody(void *arg)
+{
+	int fd = open(kpage_path(*(enum kpage_file *)arg), O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EACCES ? 1 : 2;
+}
+
+TEST_F(kpage_file, open_unprivileged_eacces)
+{
+	enum kpage_file f = variant->f;
+
+	EXPECT_EQ(1, pmc_run_as_uid(65534, open_as_nobody, &f));
+}
+
+TEST_F(kpage_file, unaligned_einval)
+{
+	int fd = open(kpage_path(variant->f), O_RDONLY | O_CLOEXEC);
+	uint64_t buf[2];
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, pread(fd, buf, 8, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(fd, buf, 7, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(fd, buf, 12, 8));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST_F(kpage_file, end_and_large_reads)
+{
+	int64_t nr = kpage_nr_pfns();
+	uint64_t zmax = zoneinfo_max_pfn(), v;
+	size_t big = 1 << 17;
+	uint64_t *buf = malloc(big * sizeof(uint64_t));
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LT(0, nr);
+	/* Every zone's PFNs are covered (the kernel rounds up to a section). */
+	EXPECT_LE((long long)zmax, (long long)nr);
+	EXPECT_EQ(0, kpage_read(variant->f, (uint64_t)nr, &v, 1));
+	EXPECT_EQ(0, kpage_read(variant->f, (uint64_t)nr + 12345, &v, 1));
+	/* A read straddling the end is cut at the end. */
+	EXPECT_EQ(1, kpage_read(variant->f, (uint64_t)nr - 1, buf, 4));
+	/* One large read returns every entry asked for. */
+	EXPECT_EQ((ssize_t)big, kpage_read(variant->f, 0, buf, big));
+	free(buf);
+}
+
+PMC_MAIN
