@@ -12,3 +12,6 @@ load ../../helpers/bats/common
 @test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers; }
 @test "pagemap_mlock" { pmc_run_program pagemap/pagemap_mlock; }
 @test "pagemap_rules" { pmc_run_program pagemap/pagemap_rules; }
+@test "pagemap_swap" { pmc_run_program pagemap/pagemap_swap; }
+@test "pagemap_ksm" { pmc_run_program pagemap/pagemap_ksm; }
+@test "pagemap_hugetlb" { pmc_run_program pagemap/pagemap_hugetlb; }

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagemap of hugetlb memory (pages reserved for the test in the global pool
+ * and given back, see hugetlb.h).
+ *
+ * Proves, for every base page of the state:
+ *  - 2 MiB private anonymous (MAP_HUGETLB), written: present, anon (bit 61
+ *    clear), exclusive, PFN = huge page's first PFN + index, which is
+ *    aligned to the huge page size;
+ *  - 2 MiB shared (hugetlb memfd, MAP_SHARED), written: the same with bit
+ *    61 set (a hugetlbfs page is a file page);
+ *  - 2 MiB private hugetlb memfd whose page cache was filled (fallocate),
+ *    only read: the page cache page is mapped: bit 61 set;
+ *  - never touched: all zero;
+ *  - 1 GiB private anonymous where a page can be reserved: as 2 MiB.
+ * Known deviation: anon_1G intermittently (about 1 run in 4 here) reads bit
+ * 56 clear on all 262144 entries while kpagecount says 1: see
+ * deviations (hugetlb_pmd_shared() applied to a PUD-level entry).
+ * Requirements: root, CAP_SYS_ADMIN (PFNs), hugetlb pages reservable.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "pm_common.h"
+#include "hugetlb.h"
+
+enum hkind { H_ANON, H_SHARED, H_PRIVATE_READ, H_UNTOUCHED };
+
+FIXTURE(hugetlb) {
+	struct hugetlb_pool p;
+	struct region r;
+};
+
+FIXTURE_VARIANT(hugetlb) {
+	size_t hpsize;
+	enum hkind kind;
+};
+
+FIXTURE_VARIANT_ADD(hugetlb, anon_2M) { HUGETLB_2M, H_ANON };
+FIXTURE_VARIANT_ADD(hugetlb, shared_2M) { HUGETLB_2M, H_SHARED };
+FIXTURE_VARIANT_ADD(hugetlb, private_read_2M) { HUGETLB_2M, H_PRIVATE_READ };
+FIXTURE_VARIANT_ADD(hugetlb, untouched_2M) { HUGETLB_2M, H_UNTOUCHED };
+FIXTURE_VARIANT_ADD(hugetlb, anon_1G) { HUGETLB_1G, H_ANON };
+
+FIXTURE_SETUP(hugetlb)
+{
+	self->r.fd = -1;
+	self->r.map_base = NULL;
+	self->p.lock_fd = -1;
+	self->p.n = 0;
+	self->p.nr_path[0] = 0;
+	REQUIRE_ROOT();
+	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
+	/* The private-read case needs two: the page cache page and the
+	 * private mapping's reservation. */
+	BUILD(hugetlb_reserve(&self->p, variant->hpsize, variant->kind == H_PRIVATE_READ ? 2 : 1));
+	switch (variant->kind) {
+	case H_ANON:
+		BUILD(hugetlb_anon_build(&self->r, variant->hpsize, 1, true));
+		break;
+	case H_UNTOUCHED:
+		BUILD(hugetlb_anon_build(&self->r, variant->hpsize, 1, false));
+		break;
+	case H_SHARED:
+		BUILD(hugetlb_memfd_build(&self->r, variant->hpsize, 1, MAP_SHARED, true));
+		break;
+	case H_PRIVATE_READ:
+		BUILD(hugetlb_memfd_build(&self->r, variant->hpsize, 1, MAP_PRIVATE, false));
+		/* Without a page in the page cache a private read fault would
+		 * allocate an anon page: fill the cache first. */
+		REQUIRE(fallocate(self->r.fd, 0, 0, (off_t)self->r.len) == 0,
+			"hugetlb fallocate refused");
+		region_read(&self->r);
+		break;
+	}
+}
+
+FIXTURE_TEARDOWN(hugetlb)
+{
+	region_unmap(&self->r);
+	hugetlb_release(&self->p);
+}
+
+TEST_F(hugetlb, entry)
+{
+	size_t n = self->r.npages;
+	uint64_t *e = calloc(n, sizeof(*e));
+	struct pm_expect x;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, n, e));
+	if (variant->kind == H_UNTOUCHED)
+		x = pm_none();
+	else
+		x = pm_present(variant->kind != H_ANON, true, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (x.low == PM_LOW_PFN)
+			x.pfn = pm_pfn(e[0]) + i;
+		EXPECT_PM(&x, e[i], "page %zu", i);
+	}
+	if (x.low == PM_LOW_PFN)
+		EXPECT_EQ(0UL, pm_pfn(e[0]) % n);
+	free(e);
+}
+
+PMC_MAIN
