@@ -23,6 +23,19 @@
 PMC_ROOT=${PMC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PMC_BUILD=${PMC_BUILD:-$PMC_ROOT/build}
 
+# SIGKILL what is left of session $1 (test children of a killed harness).
+pmc_kill_session() {
+	local sid=$1 f st pid
+	local -a fields
+	for f in /proc/[0-9]*/stat; do
+		read -r st <"$f" 2>/dev/null || continue
+		pid=${st%% *}
+		fields=(${st##*) })	# state ppid pgrp session ...
+		[[ ${fields[3]:-} == "$sid" && $pid != "$sid" ]] && kill -KILL "$pid" 2>/dev/null
+	done
+	return 0
+}
+
 pmc_run_program() {
 	local area=${1%%/*} prog=${1##*/}
 	local bin="$PMC_BUILD/tests/$area/$prog"
@@ -44,8 +57,14 @@ pmc_run_program() {
 	fi
 	printf '%s\n' "${names[@]}" >"$dir/$prog.cases"
 
-	timeout --kill-after=5 "${PMC_TIMEOUT:-120}" "$bin" "${names[@]}" \
-		>"$dir/$prog.log" 2>&1 </dev/null || rc=$?
+	# In its own session: the harness runs each case in a child of its own
+	# process group, which outlives a harness killed by the timeout; the
+	# session finds them.
+	setsid -w timeout --kill-after=5 "${PMC_TIMEOUT:-120}" "$bin" "${names[@]}" \
+		>"$dir/$prog.log" 2>&1 </dev/null &
+	local sid=$!
+	wait "$sid" || rc=$?
+	pmc_kill_session "$sid"
 	echo "$rc" >"$dir/$prog.rc"
 	grep -E '^(TAP version|1\.\.|(not )?ok [0-9]|#)' "$dir/$prog.log" >"$dir/$prog.tap" || true
 	awk -v area="$area" -v prog="$prog" -v rc="$rc" \

@@ -1,0 +1,310 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of run_tests.sh itself, on a fake suite (shell scripts that speak the
+# test programs' protocol: --list, --meta, TAP) so that every outcome is
+# under control: PASS, FAIL with diff lines, SKIP, timeout, known issues,
+# fixes verdicts, output formats, bad input, --jobs, SIGKILL + restore.
+# The knob of the kill test is a temp file, the journal a temp dir: the real
+# sysfs is never touched.
+
+load ../bats/common
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	mkdir -p "$T/build/tests/fake" "$T/build/tests/fake2" "$T/suite/fake" "$T/suite/fake2" "$T/state"
+	ln -s "$PMC_BUILD/bin" "$T/build/bin"
+	fake_prog "$T/build/tests/fake/mixed" f.v.pass f.v.fail f.v.skip
+	fake_prog "$T/build/tests/fake2/other" g.a.pass g.b.pass g.c.skip
+	# (printf: bats rewrites lines of this file that start with @test)
+	printf 'load %s\n@test "%s" { pmc_run_program %s; }\n' \
+		"$PMC_ROOT/helpers/bats/common" mixed fake/mixed >"$T/suite/fake/fake.bats"
+	printf 'load %s\n@test "%s" { pmc_run_program %s; }\n' \
+		"$PMC_ROOT/helpers/bats/common" other fake2/other >"$T/suite/fake2/fake2.bats"
+	export PMC_STATE_DIR=$T/state PMC_SUITE_DIR=$T/suite KNOWN_ISSUES=$T/known
+	: >"$T/known"
+}
+
+# fake_prog PATH CASE... : each case behaves after its last component
+# (pass, fail, skip, hang, hold = journal a knob and wait to be killed).
+fake_prog() {
+	local path=$1
+	shift
+	cat >"$path" <<EOP
+#!/bin/bash
+all=($*)
+case \${1:-} in
+--list) printf '%s\n' "\${all[@]}"; exit 0 ;;
+--meta)
+	echo '{"test":"f.v.pass","kind":"fix","id":"FAKE-OK","commit":"0123456789ab","subject":"fake: ok","release":"6.1","state":"none"}'
+	echo '{"test":"f.v.fail","kind":"fix","id":"FAKE-BAD","commit":"ba9876543210","subject":"fake: \"bad\"","release":"6.2","state":"none"}'
+	echo '{"test":"f.v.sk*","kind":"feature","id":"FAKE-NA","commit":"","subject":"fake: n/a","release":"6.3","state":"none"}'
+	exit 0 ;;
+esac
+names=("\$@"); ((\$#)) || names=("\${all[@]}")
+echo "TAP version 13"; echo "1..\${#names[@]}"; i=0
+for n in "\${names[@]}"; do
+	i=\$((i + 1)); echo "#  RUN           \$n ..."
+	case \$n in
+	*.pass) echo "#            OK  \$n"; echo "ok \$i \$n" ;;
+	*.fail) echo "# fake.c:10:fail:pagemap page 0: missing(expected set)=present | got 0x0 none & <x>" >&2
+		echo "#          FAIL  \$n"; echo "not ok \$i \$n" ;;
+	*.skip) echo "ok \$i \$n # SKIP needs root" ;;
+	*.hang) exec sleep 60 ;;
+	*.hold) "\$PMC_BUILD/bin/pmc-journal" set "\$PMC_KNOB" changed; exec sleep 60 ;;
+	esac
+done
+EOP
+	chmod +x "$path"
+}
+
+rt() {
+	"$PMC_ROOT/run_tests.sh" --no-build --build-dir "$T/build" --results "$T/res" "$@"
+}
+
+@test "--help prints usage and exits 0" {
+	run rt --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"usage: ./run_tests.sh"* ]]
+	[[ $output == *"--filter REGEX"* ]]
+}
+
+@test "unknown option: message, exit 2, nothing created" {
+	run rt --bogus
+	[ "$status" -eq 2 ]
+	[[ $output == *"unknown option '--bogus'"* ]]
+	[ ! -e "$T/res" ]
+}
+
+@test "bad values: --jobs, --timeout, --filter regex, missing arguments" {
+	run rt --jobs 0
+	[ "$status" -eq 2 ]
+	run rt --timeout x
+	[ "$status" -eq 2 ]
+	run rt --filter '('
+	[ "$status" -eq 2 ]
+	[[ $output == *"invalid regular expression"* ]]
+	run rt --junit
+	[ "$status" -eq 2 ]
+	[ ! -e "$T/res" ]
+}
+
+@test "unwritable output path: message, exit 2, nothing left behind" {
+	run rt --json "$T/nodir/r.json"
+	[ "$status" -eq 2 ]
+	[[ $output == *"does not exist"* ]]
+	mkdir "$T/ro" && chmod 0555 "$T/ro"
+	if [[ $(id -u) != 0 ]]; then
+		run rt --junit "$T/ro/j.xml"
+		[ "$status" -eq 2 ]
+	fi
+	run rt --junit "$T"
+	[ "$status" -eq 2 ]
+	[[ $output == *"is a directory"* ]]
+	[ ! -e "$T/res" ]
+	[ -z "$(ls "$T/ro")" ]
+}
+
+@test "filter matching nothing: message, exit 2, nothing run" {
+	run rt --filter 'no-such-case'
+	[ "$status" -eq 2 ]
+	[[ $output == *"no test case matches"* ]]
+	[ ! -e "$T/res" ]
+}
+
+@test "--list prints full names" {
+	run rt --list
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "fake.f.v.pass" ]
+	[ "${#lines[@]}" -eq 6 ]
+	run rt --list --filter '^fake2\.'
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "a failing case fails the run and shows its diff lines; counts" {
+	run rt
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"FAIL fake/mixed"*"1 passed, 1 failed, 1 skipped"* ]]
+	[[ $output == *"FAIL fake.f.v.fail"* ]]
+	[[ $output == *"missing(expected set)=present"* ]]
+	[ "${lines[-1]}" = "3 passed, 1 failed, 2 skipped" ]
+	[ -s "$T/res/fake/mixed.tap" ]
+	[ -s "$T/res/fake/mixed.log" ]
+}
+
+@test "--filter restricts the run to matching cases" {
+	run rt --filter 'pass$'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "3 passed, 0 failed, 0 skipped" ]
+	[ "$(cat "$T/res/fake/mixed.cases")" = "f.v.pass" ]
+}
+
+@test "known issue: FAIL becomes XFAIL (exit 0), stale entry shows XPASS" {
+	cat >"$T/known" <<'EOF'
+# comment
+fake.f.v.fail * fake deviation, evidence: observed none expected present
+fake2.g.a.* * stale entry
+fake2.g.b.pass release=no-such-release* never applies
+EOF
+	run rt
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"XFAIL fake.f.v.fail: known issue: fake deviation"* ]]
+	[[ $output == *"XPASS fake2.g.a.pass"*"stale entry"* ]]
+	[ "${lines[-1]}" = "3 passed, 0 failed, 3 skipped" ]
+}
+
+@test "known issue conditions: feature= / nofeature= follow pmc-probe" {
+	echo "fake.f.v.fail feature=no-such-feature never applies" >"$T/known"
+	run rt --filter fail
+	[ "$status" -eq 1 ]
+	echo "fake.f.v.fail nofeature=no-such-feature applies" >"$T/known"
+	run rt --filter fail
+	[ "$status" -eq 0 ]
+	[[ $output == *"XFAIL fake.f.v.fail"* ]]
+}
+
+@test "--tap is valid TAP 13 with uppercase SKIP" {
+	run rt --tap
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "TAP version 13" ]
+	[ "${lines[1]}" = "1..6" ]
+	local n=0 l
+	for l in "${lines[@]:2}"; do
+		[[ $l == \#* ]] && continue
+		n=$((n + 1))
+		[[ $l =~ ^(not\ )?ok\ $n\ [A-Za-z0-9_.-]+(\ \#\ (SKIP|TODO|ERROR).*)?$ ]] || { echo "bad: $l"; return 1; }
+	done
+	[ "$n" -eq 6 ]
+	[[ $output == *"ok 3 fake.f.v.skip # SKIP needs root"* ]]
+}
+
+@test "--junit writes valid XML, one testcase per case, escaped" {
+	run rt --junit "$T/j.xml"
+	[ "$status" -eq 1 ]
+	python3 - "$T/j.xml" <<'EOF'
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+cases = r.findall(".//testcase")
+assert len(cases) == 6, len(cases)
+f = [c for c in cases if c.find("failure") is not None]
+assert len(f) == 1 and f[0].get("classname") == "fake.mixed", f
+assert "& <x>" in f[0].find("failure").text
+assert len([c for c in cases if c.find("skipped") is not None]) == 2
+EOF
+}
+
+@test "--json follows the contract; fixes verdicts present/MISSING/n/a" {
+	run rt --json "$T/r.json"
+	[ "$status" -eq 1 ]
+	python3 - "$T/r.json" <<'EOF'
+import sys, json
+j = json.load(open(sys.argv[1]))
+assert set(j) == {"kernel", "features", "summary", "tests", "fixes"}, j.keys()
+assert j["summary"] == {"passed": 3, "failed": 1, "skipped": 2, "xfail": 0, "xpass": 0, "error": 0}, j["summary"]
+t = {x["name"]: x for x in j["tests"]}
+assert t["fake.f.v.fail"]["result"] == "FAIL" and "expected set" in t["fake.f.v.fail"]["reason"]
+assert t["fake.f.v.skip"]["reason"] == "needs root"
+assert t["fake.f.v.pass"]["program"] == "fake/mixed"
+f = {x["id"]: x for x in j["fixes"]}
+assert f["FAKE-OK"]["verdict"] == "present", f
+assert f["FAKE-BAD"]["verdict"] == "MISSING" and "expected" in f["FAKE-BAD"]["detail"], f
+assert f["FAKE-BAD"]["subject"] == 'fake: "bad"'
+assert f["FAKE-NA"]["verdict"] == "n/a" and f["FAKE-NA"]["detail"] == "needs root", f
+assert f["FAKE-OK"]["tests"] == ["fake.f.v.pass"]
+EOF
+}
+
+@test "--fixes reports, exits 0; --fixes --strict exits 1 on MISSING" {
+	run rt --fixes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"MISSING  FAKE-BAD"* ]]
+	[[ $output == *"present  FAKE-OK"* ]]
+	run rt --fixes --strict
+	[ "$status" -eq 1 ]
+	run rt --fixes --strict --filter 'pass$'
+	[ "$status" -eq 0 ]
+}
+
+@test "a program that hangs is killed by the timeout: its cases are ERROR" {
+	fake_prog "$T/build/tests/fake/mixed" f.v.pass f.v.hang f.v.skip
+	SECONDS=0
+	run rt --timeout 1 --json "$T/r.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	((SECONDS < 30))
+	[[ $output == *"ERROR fake.f.v.hang"*"timed out"* ]]
+	python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert j['summary']['error'] == 2, j['summary']" "$T/r.json"
+}
+
+@test "--jobs 2 gives the same per-case results as serial" {
+	run rt
+	cp "$T/res/records.tsv" "$T/serial.tsv"
+	run rt --jobs 2
+	diff "$T/serial.tsv" "$T/res/records.tsv"
+}
+
+@test "kill -9 of the runner mid-test: the next start restores the knob" {
+	fake_prog "$T/build/tests/fake/mixed" f.v.pass f.v.hold
+	echo original >"$T/knob"
+	export PMC_KNOB=$T/knob
+	setsid "$PMC_ROOT/run_tests.sh" --no-build --build-dir "$T/build" --results "$T/res" \
+		--filter '^fake\.' >"$T/out" 2>&1 &
+	local pid=$! i
+	for ((i = 0; i < 300; i++)); do
+		grep -q changed "$T/knob" && break
+		sleep 0.05	# bounded poll of an outside process
+	done
+	grep -q changed "$T/knob"
+	kill -9 -- -"$pid"
+	wait "$pid" || true
+	grep -q changed "$T/knob"
+	run rt --restore
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"restored knob $T/knob = original"* ]]
+	grep -q '^original' "$T/knob"
+	[ "$("$PMC_BUILD/bin/pmc-journal" count)" -eq 0 ]
+}
+
+@test "a program listed in a bats file but not built is an ERROR" {
+	echo '@test "ghost" { pmc_run_program fake/ghost; }' >>"$T/suite/fake/fake.bats"
+	run rt
+	[ "$status" -eq 1 ]
+	[[ $output == *"ERROR fake.ghost"* ]]
+}
+
+# ---- the real tree ----
+
+@test "real suite: --list names are unique and match ^[A-Za-z0-9_.-]+\$" {
+	unset PMC_SUITE_DIR
+	run "$PMC_ROOT/run_tests.sh" --no-build --build-dir "$PMC_BUILD" --list
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -gt 0 ]
+	! printf '%s\n' "${lines[@]}" | grep -vE '^[A-Za-z0-9_.-]+$'
+	[ -z "$(printf '%s\n' "${lines[@]}" | sort | uniq -d)" ]
+}
+
+@test "real suite: every tests/*/*.c program is listed in its area bats file" {
+	local f area prog
+	for f in "$PMC_ROOT"/tests/*/*.c; do
+		area=$(basename "$(dirname "$f")")
+		prog=$(basename "$f" .c)
+		grep -qE "pmc_run_program $area/$prog;" "$PMC_ROOT/tests/$area/$area.bats" ||
+			{ echo "not listed: $area/$prog"; return 1; }
+	done
+}
+
+@test "real suite: every PMC_FIX/PMC_FEATURE tag matches a case of its program" {
+	local bin pat re n
+	for bin in "$PMC_BUILD"/tests/*/*; do
+		while IFS= read -r pat; do
+			re=$(sed 's/[.]/\\./g; s/\*/.*/g; s/?/./g' <<<"$pat")
+			n=$("$bin" --list | grep -cE "^$re\$" || true)
+			((n > 0)) || { echo "${bin#"$PMC_BUILD"/tests/}: tag '$pat' matches no case"; return 1; }
+		done < <("$bin" --meta | sed -nE 's/^\{"test":"([^"]*)".*/\1/p')
+	done
+}
