@@ -26,7 +26,7 @@
 #   --modules DIR      lib/modules/<kver> of a kernel given by path
 #   --only GLOB        run only programs matching GLOB (area/prog), repeatable
 #   --no-build         use build-static/ as it is
-#   --known FILE       known-issues file (default known-issues.txt if present)
+#   --known FILE       known-issues file (default $KNOWN_ISSUES, else known-issues.txt)
 #   --keep             keep the work directory (initramfs, disk image)
 #   -v|--verbose       copy the guest console to stderr while it runs
 #
@@ -160,6 +160,22 @@ resolve_debian() {
 	fi
 }
 
+# x86 boot protocol: "HdrS" at 0x202, kernel_version pointer (+0x200) at 0x20e.
+bzimage_version() {
+	python3 - "$1" <<'PY'
+import struct, sys
+try:
+    b = open(sys.argv[1], "rb").read(65536)
+except OSError:
+    sys.exit(1)
+if len(b) < 0x210 or b[0x202:0x206] != b"HdrS":
+    sys.exit(1)
+off = struct.unpack_from("<H", b, 0x20e)[0] + 0x200
+v = b[off:off + 256].split(b"\0")[0].decode("ascii", "replace").split(" ")
+print(v[0] if v and v[0] else "")
+PY
+}
+
 resolve_kernel() {
 	local k=$1 pkg
 	KMODS= KCONFIG= KVER=
@@ -187,10 +203,7 @@ resolve_kernel() {
 		[ -e "$k" ] || die "kernel image $k does not exist"
 		[ -f "$k" ] && [ -r "$k" ] || die "kernel image $k is not a readable file"
 		KIMAGE=$(realpath "$k")
-		if command -v file >/dev/null && ! file -L "$KIMAGE" | grep -qi 'kernel'; then
-			die "$k is not a Linux kernel image (file: $(file -bL "$KIMAGE" | cut -c1-60))"
-		fi
-		KVER=$(file -bL "$KIMAGE" 2>/dev/null | sed -n 's/.*version \([^ ]*\).*/\1/p')
+		KVER=$(bzimage_version "$KIMAGE") || die "$k is not an x86 Linux kernel image (bzImage/vmlinuz: no \"HdrS\" boot header)"
 		KLABEL=${KVER:-$(basename "$KIMAGE")}
 		if [ -n "$MODDIR" ]; then
 			[ -d "$MODDIR" ] || die "--modules $MODDIR is not a directory"
@@ -214,7 +227,7 @@ add_modules() {
 	[ -n "$KMODS" ] && [ -r "$KMODS/modules.dep" ] || { info "no modules.dep: guest uses built-in drivers only"; return 0; }
 	add_one() {
 		local name=$1 line rel dep
-		line=$(grep -E "(^|/)${name//_/[_-]}\.ko(\.xz|\.zst|\.gz)?:" "$KMODS/modules.dep" | head -n 1)
+		line=$(grep -E "(^|/)${name//_/[_-]}\.ko(\.xz|\.zst|\.gz)?:" "$KMODS/modules.dep" | head -n 1 || true)
 		if [ -z "$line" ]; then
 			grep -qE "(^|/)${name//_/[_-]}\.ko" "$KMODS/modules.builtin" 2>/dev/null || info "module $name not in this kernel"
 			return 0
@@ -264,7 +277,7 @@ IR=$WORK/initramfs
 mkdir -p "$IR"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,boot,lib/modules,pmc/bin,pmc/tests}
 cp "$(busybox_static)" "$IR/bin/busybox"
 cp "$ROOT/ci/guest/init" "$IR/init"; chmod 755 "$IR/init"
-cp "$BS"/bin/* "$IR/pmc/bin/"
+for b in "$BS"/bin/*; do strip -g -o "$IR/pmc/bin/${b##*/}" "$b" 2>/dev/null || cp "$b" "$IR/pmc/bin/"; done
 : > "$IR/pmc/programs.txt"
 for b in "$BS"/tests/*/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
@@ -274,7 +287,8 @@ for b in "$BS"/tests/*/*; do
 		[ $ok = 1 ] || continue
 	fi
 	mkdir -p "$IR/pmc/tests/${p%/*}"
-	cp "$b" "$IR/pmc/tests/$p"
+	# debug info is most of a static binary: strip it, the guest unpacks faster
+	strip -g -o "$IR/pmc/tests/$p" "$b" 2>/dev/null || cp "$b" "$IR/pmc/tests/$p"
 	echo "$p" >> "$IR/pmc/programs.txt"
 done
 [ -s "$IR/pmc/programs.txt" ] || die "no test program selected"
@@ -336,6 +350,7 @@ if grep -q 'Kernel panic' "$WORK/console.log"; then
 	STATUS="kernel panic: $(grep -m1 'Kernel panic' "$WORK/console.log" | sed 's/^\[[^]]*\] //' | tr -d '\r' | cut -c1-200)"
 fi
 info "guest finished in ${ELAPSED}s ($STATUS)"
+[ -z "$KNOWN" ] && KNOWN=${KNOWN_ISSUES:-}
 [ -z "$KNOWN" ] && [ -r "$ROOT/known-issues.txt" ] && KNOWN=$ROOT/known-issues.txt
 set +e
 python3 "$ROOT/ci/lib/results.py" vm "$OUT" --status "$STATUS" --label "$KLABEL" \

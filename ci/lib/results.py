@@ -5,7 +5,8 @@
   results.py vm DIR [--status S] [--label L] [--elapsed SEC] [--accel A] [--known FILE]
       split DIR/results.raw (the guest's results port) into the results
       layout below, then as `report`.
-  results.py report DIR [--known FILE] [--status S]
+  results.py report DIR [--known FILE] [--status S]    (known-issues.txt format:
+      see that file; FAIL/ERROR of a matching case -> XFAIL, PASS -> XPASS)
       DIR/<area>/<prog>.tap|.rc|.list|.meta, DIR/features.json (pmc-probe
       --json), DIR/kernel.txt, DIR/programs.txt (expected programs)
       -> DIR/results.json, DIR/results.tap; prints a summary line.
@@ -139,8 +140,8 @@ def parse_tap(text):
 def load_known(path):
     known = []
     for raw in (read(path, "") or "").splitlines():
-        line = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
-        if not line:
+        line = raw.strip()
+        if not line or line.startswith("#"):
             continue
         f = line.split(None, 2)
         if len(f) < 2:
@@ -158,9 +159,8 @@ def feature_present(features, name):
 
 
 def known_match(known, name, release, features):
-    short = name.split(".", 1)[1] if "." in name else name
-    for glob, cond, reason in known:
-        if not (fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(short, glob)):
+    for glob, cond, reason in known:  # first match wins (known-issues.txt)
+        if not fnmatch.fnmatchcase(name, glob):
             continue
         ok = True
         for c in cond.split(","):
@@ -225,11 +225,12 @@ def collect(d, status="ok", known_path=None):
         for n in names:
             res, reason = seen.get(n, ("ERROR", why))
             full = area + "." + n
-            if res in ("FAIL", "PASS") and known:
+            # known-issues.txt: FAIL or ERROR -> XFAIL, PASS -> XPASS
+            if res in ("FAIL", "ERROR", "PASS") and known:
                 k = known_match(known, full, kernel, features)
                 if k:
-                    res, reason = ("XFAIL", k + (" (observed: " + reason + ")" if reason else "")) \
-                        if res == "FAIL" else ("XPASS", "known issue no longer fails: " + k)
+                    res, reason = ("XPASS", "known issue no longer fails: " + k) if res == "PASS" \
+                        else ("XFAIL", k + (" (observed: " + reason + ")" if reason else ""))
             tests.append({"name": full, "program": p, "result": res, "reason": reason})
         if tap is not None and rc not in ("", "0", "1", "4") and not [n for n in names if n not in seen]:
             tests.append({"name": area + "." + p.split("/", 1)[1], "program": p, "result": "ERROR",
@@ -315,9 +316,11 @@ def report(d, status, known, extra=None):
     print("%s: pass %d, fail %d, skip %d, xfail %d, xpass %d, error %d  (%s)" % (
         res["kernel"], s["passed"], s["failed"], s["skipped"], s["xfail"], s["xpass"], s["error"],
         os.path.join(d, "results.json")))
-    for t in res["tests"]:
-        if t["result"] in ("FAIL", "ERROR"):
-            print("  %-5s %s: %s" % (t["result"], t["name"], t["reason"][:200]))
+    bad = [t for t in res["tests"] if t["result"] in ("FAIL", "ERROR")]
+    for t in bad[:12]:
+        print("  %-5s %s: %s" % (t["result"], t["name"], t["reason"][:200]))
+    if len(bad) > 12:
+        print("  ... %d more FAIL/ERROR in %s" % (len(bad) - 12, os.path.join(d, "results.tap")))
     return exit_code(res)
 
 
