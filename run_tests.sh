@@ -335,6 +335,8 @@ else
 	PIDS=()
 fi
 END=$(date +%s.%N)
+# Anything a dead program left behind (normally nothing).
+"$BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/journal: /' >&2 || true
 
 # ------------------------------------------------------------ aggregate
 : >"$WORK/raw.tsv"

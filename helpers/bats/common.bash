@@ -65,6 +65,11 @@ pmc_run_program() {
 	local sid=$!
 	wait "$sid" || rc=$?
 	pmc_kill_session "$sid"
+	# A harness killed by the timeout never ran its teardowns: undo what its
+	# dead cases left (entries of live owners, e.g. --jobs peers, stay).
+	if ((rc != 0)) && [[ -x $PMC_BUILD/bin/pmc-journal ]]; then
+		"$PMC_BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/# journal: /' >>"$dir/$prog.log" || true
+	fi
 	echo "$rc" >"$dir/$prog.rc"
 	grep -E '^(TAP version|1\.\.|(not )?ok [0-9]|#)' "$dir/$prog.log" >"$dir/$prog.tap" || true
 	awk -v area="$area" -v prog="$prog" -v rc="$rc" \
