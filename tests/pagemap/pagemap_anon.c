@@ -17,6 +17,9 @@
  *  - shared (MAP_SHARED|MAP_ANONYMOUS, i.e. shmem): untouched all zero;
  *    written: present, bit 61 set (shared anon reports as file), exclusive
  *    (mapped once: kpagecount 1 is the oracle).
+ *  - soft-dirty: written pages after "4" > /proc/self/clear_refs: bit 55
+ *    clear, and set again exactly on the pages written after it (SKIP
+ *    without CONFIG_MEM_SOFT_DIRTY).
  * Requirements: none (the PFN part needs CAP_SYS_ADMIN and is checked as
  * hidden otherwise; the zero-page case needs it to detect the zero page).
  */
@@ -134,6 +137,46 @@ TEST_F(shared_anon, entry)
 	/* Oracle for bit 56: the page is mapped once. */
 	for (size_t i = 0; i < NPAGES && variant->written && x.privileged; i++)
 		EXPECT_EQ(1, pm_mapcount(e[i]));
+}
+
+FIXTURE(soft_dirty) {
+	struct region r;
+};
+
+FIXTURE_SETUP(soft_dirty)
+{
+	self->r.fd = -1;
+	self->r.map_base = NULL;
+	REQUIRE(pm_sd(), "needs CONFIG_MEM_SOFT_DIRTY");
+	BUILD(anon_build(&self->r, NPAGES, ANON_WRITTEN));
+	/* Per-process, not a global knob: clears soft-dirty of our ptes and
+	 * VM_SOFTDIRTY of our VMAs. */
+	ASSERT_EQ(0, pmc_write_file("/proc/self/clear_refs", "4"));
+	for (size_t i = 0; i < NPAGES / 2; i++)
+		self->r.addr[i * page_size()] ^= 1;
+}
+
+FIXTURE_TEARDOWN(soft_dirty)
+{
+	region_unmap(&self->r);
+}
+
+TEST_F(soft_dirty, after_clear_refs)
+{
+	uint64_t e[NPAGES];
+
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++) {
+		struct pm_expect x = pm_present(false, true, 0);
+
+		x.set &= ~PM_SOFT_DIRTY;
+		x.clear &= ~PM_SOFT_DIRTY;
+		if (i < NPAGES / 2)
+			x.set |= PM_SOFT_DIRTY;		/* written after clear_refs */
+		else
+			x.clear |= PM_SOFT_DIRTY;
+		EXPECT_PM(&x, e[i], "page %zu", i);
+	}
 }
 
 PMC_MAIN
