@@ -17,7 +17,8 @@ Exit status of vm/report: 0 passed (XFAIL/XPASS allowed), 1 a FAIL, 3 an ERROR.
 
 JSON contract: {"kernel", "features", "summary": {passed, failed, skipped,
 xfail, xpass, error}, "tests": [{name, program, result, reason}], "fixes":
-[{id, kind, commit, subject, release, state, verdict, reason, tests}]}.
+[{id, kind, commit, subject, release, state, verdict, reason (= detail), tests}]}
+("features" is the "features" object of pmc-probe --json, as in run_tests.sh).
 Fix verdicts: present (no matched case failed, one passed), MISSING (a
 matched case failed: reason = its observed-vs-expected line), n/a (all
 matched cases skipped: the skip reason), unknown (a matched case is ERROR).
@@ -151,7 +152,9 @@ def load_known(path):
 
 
 def feature_present(features, name):
-    feats = (features or {}).get("features", features or {})
+    feats = features or {}
+    if isinstance(feats.get("features"), dict):
+        feats = feats["features"]
     v = feats.get(name)
     if isinstance(v, dict):
         return bool(v.get("present"))
@@ -188,6 +191,9 @@ def collect(d, status="ok", known_path=None):
         features = None
     if not kernel and isinstance(features, dict):
         kernel = features.get("kernel", "")
+    # like run_tests.sh --json: "features" is the probe's feature object
+    if isinstance(features, dict) and isinstance(features.get("features"), dict):
+        features = features["features"]
     progs = [p for p in (read(os.path.join(d, "programs.txt"), "") or "").split() if p]
     # programs found on disk but not announced (native runner layout)
     for area in sorted(os.listdir(d)) if os.path.isdir(d) else []:
@@ -254,6 +260,7 @@ def collect(d, status="ok", known_path=None):
     byname = {t["name"]: t for t in tests}
     for fx in fixes.values():
         fx["verdict"], fx["reason"] = verdict([byname[n] for n in fx["tests"]])
+        fx["detail"] = fx["reason"]  # run_tests.sh's name for it
     summary = {k: 0 for k in ("passed", "failed", "skipped", "xfail", "xpass", "error")}
     key = {"PASS": "passed", "FAIL": "failed", "SKIP": "skipped", "XFAIL": "xfail", "XPASS": "xpass",
            "ERROR": "error"}
@@ -325,6 +332,13 @@ def report(d, status, known, extra=None):
 
 
 # ---------------------------------------------------------------- matrix
+def feats_of(r):
+    f = r.get("features")
+    if not isinstance(f, dict):
+        return {}
+    return f["features"] if isinstance(f.get("features"), dict) else f
+
+
 def matrix(outdir, specs):
     runs = []
     for spec in specs:
@@ -346,21 +360,20 @@ def matrix(outdir, specs):
     cell = {(l, t["name"]): t for l, r in runs for t in r.get("tests", [])}
     feats = []
     for _, r in runs:
-        fs = (r.get("features") or {}).get("features", {}) if isinstance(r.get("features"), dict) else {}
-        for k in fs:
+        for k in feats_of(r):
             if k not in feats:
                 feats.append(k)
     fixes = {}
     for l, r in runs:
         for fx in r.get("fixes", []):
             fixes.setdefault(fx["id"], {k: fx.get(k, "") for k in ("id", "kind", "commit", "subject", "release")})
-            fixes[fx["id"]].setdefault("verdicts", {})[l] = {"verdict": fx["verdict"], "reason": fx["reason"]}
+            fixes[fx["id"]].setdefault("verdicts", {})[l] = {
+                "verdict": fx.get("verdict", "?"), "reason": fx.get("reason") or fx.get("detail") or ""}
     mj = {"kernels": [{"label": l, "kernel": r.get("kernel"), "summary": r.get("summary"),
                        "run": r.get("run")} for l, r in runs],
           "tests": [{"name": n, "results": {l: {"result": cell[(l, n)]["result"], "reason": cell[(l, n)]["reason"]}
                                             for l in labels if (l, n) in cell}} for n in names],
-          "features": {l: (r.get("features") or {}).get("features", {}) if isinstance(r.get("features"), dict)
-                       else {} for l, r in runs},
+          "features": {l: feats_of(r) for l, r in runs},
           "fixes": sorted(fixes.values(), key=lambda f: f["id"])}
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "matrix.json"), "w") as f:
@@ -393,12 +406,28 @@ def matrix(outdir, specs):
     if any(el):
         md.append("| guest seconds | " + " | ".join(el) + " |")
     differ = [n for n in names if len({cell[(l, n)]["result"] if (l, n) in cell else "—" for l in labels}) > 1]
-    md += ["", "## Differences between kernels (%d tests)" % len(differ), ""]
-    if differ:
-        md += ["| test | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
-        md += ["| %s | " % n + " | ".join(md_cell(l, n) for l in labels) + " |" for n in differ]
+    # which catalogued fixes/features pin a test (to explain a FAIL)
+    tagged = {}
+    for fx in mj["fixes"]:
+        for l, r in runs:
+            for f in r.get("fixes", []):
+                if f.get("id") == fx["id"]:
+                    for n in f.get("tests", []):
+                        tagged.setdefault(n, set()).add(fx["id"] + (" " + fx["commit"][:12] if fx["commit"] else ""))
+    bad = [n for n in names if any(cell[(l, n)]["result"] in ("FAIL", "ERROR", "XFAIL", "XPASS")
+                                   for l in labels if (l, n) in cell)]
+    md += ["", "## Failures (%d tests FAIL, ERROR, XFAIL or XPASS somewhere)" % len(bad), ""]
+    if bad:
+        md += ["| test | " + " | ".join(labels) + " | pinned fix |", "|---|" + "---|" * (len(labels) + 1)]
+        md += ["| %s | " % n + " | ".join(md_cell(l, n) for l in labels) + " | %s |" %
+               ", ".join(sorted(tagged.get(n, []))) for n in bad]
     else:
-        md.append("No test differs.")
+        md.append("None.")
+    support = [n for n in differ if n not in bad]
+    md += ["", "## Support differences (%d tests PASS on one kernel, SKIP or absent on another)" % len(support), ""]
+    if support:
+        md += ["| test | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        md += ["| %s | " % n + " | ".join(md_cell(l, n) for l in labels) + " |" for n in support]
     md += ["", "## Fix catalog", ""]
     if fixes:
         md += ["| id | kind | commit | release | subject | " + " | ".join(labels) + " |",
@@ -477,8 +506,8 @@ def matrix(outdir, specs):
     h.append("</table>")
     with open(os.path.join(outdir, "matrix.html"), "w") as f:
         f.write("\n".join(h) + "\n")
-    print("matrix: %s/matrix.{md,json,html} (%d tests, %d differ, %d kernels)" % (outdir, len(names), len(differ),
-                                                                                  len(labels)))
+    print("matrix: %s/matrix.{md,json,html} (%d tests, %d differ, %d fail somewhere, %d kernels)" % (
+        outdir, len(names), len(differ), len(bad), len(labels)))
     return 3 if any((r.get("summary") or {}).get("error") for _, r in runs) else \
         1 if any((r.get("summary") or {}).get("failed") for _, r in runs) else 0
 
