@@ -45,12 +45,37 @@
 	_metadata->trigger = 1; \
 } while (0)
 
+/*
+ * A whole-entry check over 512 pages of a THP can fail 512 times: the first
+ * PMC_MAX_DIFF_LINES mismatches of a test case are printed in full, then one
+ * line says that the rest are not shown. Each test case runs in its own
+ * process, so the counter starts at zero for every case.
+ */
+#define PMC_MAX_DIFF_LINES 16
+static unsigned int pmc_mismatches;
+static inline bool pmc_mismatch_printable(void)
+{
+	if (++pmc_mismatches == PMC_MAX_DIFF_LINES + 1)
+		fprintf(TH_LOG_STREAM, "# ... further mismatches of this case not shown\n");
+	return pmc_mismatches <= PMC_MAX_DIFF_LINES;
+}
+
+/* EXPECT with a formatted, capped message: PMC_EXPECT(a == b, "page %zu", i) */
+#define PMC_EXPECT(cond, fmt, ...) do { \
+	if (!(cond)) { \
+		if (pmc_mismatch_printable()) \
+			__TH_LOG("expected %s: " fmt, #cond, ##__VA_ARGS__); \
+		PMC_FAIL_CHECK(); \
+	} \
+} while (0)
+
 /* EXPECT_PM(&expect, entry, "page %zu", i) */
 #define EXPECT_PM(x, e, fmt, ...) do { \
 	char __why[1536]; \
 	uint64_t __e = (e); \
 	if (!pm_match((x), __e, __why, sizeof(__why))) { \
-		__TH_LOG("pagemap " fmt ": %s", ##__VA_ARGS__, __why); \
+		if (pmc_mismatch_printable()) \
+			__TH_LOG("pagemap " fmt ": %s", ##__VA_ARGS__, __why); \
 		PMC_FAIL_CHECK(); \
 	} \
 } while (0)
@@ -59,7 +84,8 @@
 	char __why[1536]; \
 	uint64_t __f = (f); \
 	if (!kpf_match((x), __f, __why, sizeof(__why))) { \
-		__TH_LOG("kpageflags " fmt ": %s", ##__VA_ARGS__, __why); \
+		if (pmc_mismatch_printable()) \
+			__TH_LOG("kpageflags " fmt ": %s", ##__VA_ARGS__, __why); \
 		PMC_FAIL_CHECK(); \
 	} \
 } while (0)

@@ -57,11 +57,11 @@ static void check(struct __test_metadata *_metadata, const char *who, const uint
 		EXPECT_PM(&x, e[i], "%s page %zu", who, i);
 		if (per_folio)
 			continue;	/* kpagecount is a folio average there */
-		EXPECT_EQ(excl[i] ? 1 : 2, count) {
-			TH_LOG("%s page %zu: kpagecount %ld", who, i, count);
-		}
+		PMC_EXPECT(count == (excl[i] ? 1 : 2), "%s page %zu: kpagecount %ld", who, i, count);
 		/* The rule itself, whatever the state: 56 <=> count 1. */
-		EXPECT_EQ(count == 1, !!(e[i] & PM_EXCLUSIVE));
+		PMC_EXPECT((count == 1) == !!(e[i] & PM_EXCLUSIVE),
+			   "%s page %zu: kpagecount %ld, bit 56 %d", who, i, count,
+			   !!(e[i] & PM_EXCLUSIVE));
 	}
 }
 
