@@ -30,7 +30,7 @@ struct ksm_ctx {
 
 #define KSM_SYSFS "/sys/kernel/mm/ksm"
 /* Bound on waiting for ksmd, in full scans and in milliseconds. */
-#define KSM_MAX_SCANS	8
+#define KSM_MAX_SCANS	64
 #define KSM_TIMEOUT_MS	5000
 
 /* Lock + tune + start ksmd. NULL or a static reason. */

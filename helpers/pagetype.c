@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "entry.h"
+#include "probe.h"
 #include "pagetype.h"
 #include "readers.h"
 
@@ -189,10 +192,51 @@ static bool find_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
+	uint64_t *flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
 	int64_t nr = kpage_nr_pfns();
 
-	if (nr <= 0)
-		return 0;
-	kpage_walk((uint64_t)nr, find_fn, &a);
+	/* kpageflags only: half the cost of a full walk. */
+	for (uint64_t pfn = 0; flags && nr > 0 && pfn < (uint64_t)nr && a.found < max;
+	     pfn += KPAGE_CHUNK) {
+		ssize_t n = kpage_read(KPAGEFLAGS, pfn, flags, KPAGE_CHUNK);
+
+		if (n <= 0)
+			break;
+		find_fn(pfn, flags, NULL, (size_t)n, &a);
+	}
+	free(flags);
 	return a.found;
+}
+
+bool damon_running(void)
+{
+	const char *dir = "/sys/kernel/mm/damon/admin/kdamonds";
+	char path[512], state[32];
+	struct dirent *de;
+	bool on = false;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while (!on && (de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/state", dir, de->d_name);
+		on = !pmc_read_file(path, state, sizeof(state)) && !strcmp(state, "on");
+	}
+	closedir(d);
+	return on;
+}
+
+void kpf_idle_rule(struct kpf_expect *x)
+{
+	if (!damon_running())
+		return;
+	x->clear &= ~KF_IDLE;
+	x->any |= KF_IDLE;
+	static char why[512];
+
+	snprintf(why, sizeof(why), "%s%sIDLE: a running kdamond (DAMON paddr) marks sampled folios idle",
+		 x->any_why ? x->any_why : "", x->any_why ? "; " : "");
+	x->any_why = why;
 }

@@ -49,4 +49,15 @@ int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);
  * (lowest first). Returns the number found. */
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
 
+/*
+ * PG_idle (KPF_IDLE) is also set by DAMON's physical-address monitoring:
+ * a running kdamond marks the folios it samples idle, at random. True when
+ * a kdamond is on (DAMON sysfs), in which case KPF_IDLE is out of any
+ * test's control. kpf_idle_rule() moves KF_IDLE of x from "clear" to
+ * "don't care" (with the reason) in that case only.
+ */
+bool damon_running(void);
+struct kpf_expect;
+void kpf_idle_rule(struct kpf_expect *x);
+
 #endif

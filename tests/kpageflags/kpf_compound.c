@@ -109,6 +109,7 @@ TEST_F(kpf_compound, kpf)
 		/* hugetlb folios are neither on the LRU nor swap-backed. */
 		x.set |= huge ? KF_HUGE : KF_THP | KF_LRU | KF_SWAPBACKED;
 		x.clear = KF_CHECKED & ~x.set & ~x.any;
+		kpf_idle_rule(&x);
 		ASSERT_NE(0ULL, (unsigned long long)p[i].pfn);
 		EXPECT_KPF(&x, p[i].flags, "page %zu pfn 0x%llx", i, (unsigned long long)p[i].pfn);
 		/* The folio's pages are physically contiguous. */
@@ -149,6 +150,7 @@ TEST(kpf_zero_page)
 	z = zero_page_in_use();
 	REQUIRE(z == 1, "read faults do not map the zero page");
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	kpf_idle_rule(&x);
 	BUILD(anon_build(&r, 1, ANON_READ));
 	ASSERT_EQ(0, kpage_of(r.addr, 1, &p));
 	EXPECT_KPF(&x, p.flags, "zero page pfn 0x%llx", (unsigned long long)p.pfn);
@@ -195,6 +197,7 @@ TEST(kpf_huge_zero_page)
 		};
 
 		x.clear = KF_CHECKED & ~x.set & ~x.any;
+		kpf_idle_rule(&x);
 		EXPECT_KPF(&x, p[i].flags, "huge zero page %zu", i);
 		EXPECT_EQ(0ULL, (unsigned long long)p[i].count);
 	}

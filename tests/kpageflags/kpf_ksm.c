@@ -56,6 +56,7 @@ static struct kpf_expect expect(uint64_t set)
 	};
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	kpf_idle_rule(&x);
 	return x;
 }
 

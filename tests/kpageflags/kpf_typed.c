@@ -199,6 +199,7 @@ TEST_F(kpf_typed, kpf)
 	size_t checked = 0;
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	kpf_idle_rule(&x);
 	for (size_t i = 0; i < self->n; i++) {
 		uint64_t f, c;
 

@@ -135,6 +135,7 @@ static struct kpf_expect expect_of(const FIXTURE_VARIANT(kpf_user) *v)
 	};
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	kpf_idle_rule(&x);
 	return x;
 }
 
