@@ -205,7 +205,7 @@ if ((SELFTEST)); then
 	out=$(mktemp)
 	rc=0
 	make -C "$PMC_ROOT" -j"$(nproc)" O="$BUILD" all unit >&2 || die "build failed"
-	PMC_BUILD=$BUILD bats --tap "$PMC_ROOT/helpers/tests" | tee "$out" || rc=$?
+	make -C "$PMC_ROOT" --no-print-directory O="$BUILD" check | tee "$out" || rc=$?
 	p=$(grep -cE '^ok [0-9]+ ' "$out" | head -1)
 	s=$(grep -cE '^ok [0-9]+ .*# [Ss][Kk][Ii][Pp]' "$out" | head -1)
 	f=$(grep -cE '^not ok [0-9]+ ' "$out" | head -1)

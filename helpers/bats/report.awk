@@ -306,7 +306,8 @@ mode == "apply" {
 		if (res == "FAIL" || res == "ERROR") {
 			res = "XFAIL"
 			why = "known issue: " kwhy[i] US why
-		} else if (res == "PASS") {
+		} else if (res == "PASS" && kwhy[i] !~ /^\[intermittent\]/) {
+			# An intermittent deviation passes some runs: not stale.
 			res = "XPASS"
 			why = "known-issues entry no longer needed (the test passes): " kwhy[i]
 		}
