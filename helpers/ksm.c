@@ -112,6 +112,21 @@ static void fill(struct region *r, size_t nsame)
 	}
 }
 
+/*
+ * Pages of this process that ksmd merged: /proc/self/ksm_merging_pages
+ * (6.1+). Per process, so another process's KSM pages being torn down
+ * meanwhile cannot hide ours (the global pages_sharing can: it drops when
+ * ksmd reaps an exited mm). -1 when the file is absent.
+ */
+static long long merging_pages(void)
+{
+	uint64_t v;
+
+	if (pmc_read_u64("/proc/self/ksm_merging_pages", &v))
+		return -1;
+	return (long long)v;
+}
+
 static bool merged(struct region *r, size_t nsame, uint64_t *pfns)
 {
 	uint64_t e[r->npages];
@@ -151,8 +166,11 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 	for (;;) {
 		long long scans = ksm_stat("full_scans");
 
+		long long own = merging_pages();
+
 		if (merged(r, nsame, pfns) &&
-		    ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1)
+		    (own >= 0 ? own >= (long long)nsame :
+		     ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1))
 			break;
 		if (scans - scans0 > KSM_MAX_SCANS || now_ms() - t0 > KSM_TIMEOUT_MS)
 			return "KSM did not merge in time";

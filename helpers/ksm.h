@@ -11,7 +11,9 @@
  * 'nsame' pages with identical content and the rest with distinct content,
  * marks it MADV_MERGEABLE and polls ksmd's full_scans with a bound until the
  * identical pages are merged. Proof: the identical pages share ONE PFN
- * (pagemap) and pages_sharing grew by nsame - 1; the distinct pages keep
+ * (pagemap) and ksmd counts them as merged: /proc/self/ksm_merging_pages
+ * >= nsame (per process; else the global pages_sharing grew by nsame - 1).
+ * The distinct pages keep
  * distinct PFNs. Needs CAP_SYS_ADMIN for the PFNs.
  */
 #ifndef PMC_KSM_H
