@@ -251,7 +251,14 @@ for bin in "$BUILD"/tests/*/*; do
 	[[ " ${U_PROG[*]} " == *" $p "* ]] || note "warning: $p is built but not listed in any bats file"
 done
 
-WORK=$(mktemp -d /tmp/pmc-run.XXXXXX)
+# Scratch space inside the build dir (not /tmp: a runner killed with SIGKILL
+# cannot clean up; the next one removes work dirs of dead runners).
+for w in "$BUILD"/.work.*; do
+	kill -0 "${w##*.}" 2>/dev/null || rm -rf "$w"
+done
+WORK=$BUILD/.work.$$
+rm -rf "$WORK"
+mkdir -p "$WORK" || die "cannot create $WORK"
 PIDS=()
 cleanup() {
 	local p

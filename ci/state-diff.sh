@@ -47,17 +47,29 @@ snapshot() {
 	return 0
 }
 
-# SIGKILL every process of session $1 (the runner and all it started).
-kill_session() {
-	local sid=$1 f st pid
+# Pids of session $1.
+session_pids() {
+	local sid=$1 f st
 	local -a fields
 	for f in /proc/[0-9]*/stat; do
-		read -r st <"$f" 2>/dev/null || continue
-		pid=${st%% *}
+		read -r st 2>/dev/null <"$f" || continue
 		fields=(${st##*) })
-		[[ ${fields[3]:-} == "$sid" ]] && kill -KILL "$pid" 2>/dev/null
+		[[ ${fields[3]:-} == "$sid" ]] && echo "${st%% *}"
 	done
 	return 0
+}
+
+# SIGKILL every process of session $1 (the runner and all it started), then
+# wait (bounded) until they are gone, zombies included: a dying process still
+# holds its memory (hugetlb pages) and still owns its journal entries.
+kill_session() {
+	local sid=$1 pid i
+	for pid in $(session_pids "$sid"); do kill -KILL "$pid" 2>/dev/null; done
+	for ((i = 0; i < 200; i++)); do
+		[[ -z $(session_pids "$sid") ]] && return 0
+		sleep 0.05	# bounded wait for the kernel to reap
+	done
+	echo "state-diff: processes of the killed session survive: $(session_pids "$sid" | tr '\n' ' ')" >&2
 }
 
 compare() {
@@ -101,8 +113,10 @@ failing)
 	((rc != 0)) || { echo "state-diff: the simulated fault did not fail the run" >&2; rc=1; }
 	;;
 killed)
-	limit=${1:-8}
-	setsid "$ROOT/run_tests.sh" >/var/tmp/statediff-killed.log 2>&1 &
+	limit=${1:-30}
+	# Build first so that the kill lands in a test, not in make.
+	"$ROOT/run_tests.sh" --build-dir "$BUILD" --list >/dev/null || exit 2
+	setsid "$ROOT/run_tests.sh" --build-dir "$BUILD" --no-build >/var/tmp/statediff-killed.log 2>&1 &
 	sid=$!
 	for ((i = 0; i < limit * 20; i++)); do
 		# Kill while a program that changes global state is running.
@@ -115,7 +129,7 @@ killed)
 	echo "state-diff: journal entries at kill time: $("$BUILD/bin/pmc-journal" count)"
 	kill_session "$sid"
 	wait "$sid" 2>/dev/null
-	"$ROOT/run_tests.sh" --restore || rc=$?
+	"$ROOT/run_tests.sh" --build-dir "$BUILD" --no-build --restore || rc=$?
 	rm -f /var/tmp/statediff-killed.log
 	;;
 esac
