@@ -206,4 +206,7 @@ TEST(kpf_huge_zero_page)
 	region_unmap(&b);
 }
 
+PMC_FEATURE("global.kpf_zero_page", "KPF-ZERO-PAGE", "56873f43abdcd574b25105867a990f067747b2f4",
+	    "mm: add KPF_ZERO_PAGE flag for /proc/kpageflags", "4.0", "shared zero page")
+
 PMC_MAIN

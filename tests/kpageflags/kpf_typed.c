@@ -310,4 +310,7 @@ TEST(kpf_idle)
 	region_unmap(&r);
 }
 
+PMC_FEATURE("kpf_typed.pgtable.kpf", "KPF-PGTABLE", "1d40a5ea01d53251c23c7be541d3f4a656cfc537",
+	    "mm: mark pages in use for page tables", "4.18", "page-table pages")
+
 PMC_MAIN

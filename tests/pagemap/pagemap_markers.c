@@ -199,4 +199,9 @@ TEST_F(uffd_wp, entry)
 	}
 }
 
+PMC_FEATURE("uffd_wp.sync.entry", "PM-UFFD-WP", "fb8e37f35a2fe1f983ac21850e856e2c7498d469",
+	    "mm/pagemap: export uffd-wp protection information", "5.14", "uffd-wp sync")
+PMC_FEATURE("uffd_wp.unpopulated.entry", "UFFD-WP-UNPOPULATED", "2bad466cc9d9",
+	    "mm/uffd: UFFD_FEATURE_WP_UNPOPULATED", "6.4", "uffd-wp markers on unpopulated anon")
+
 PMC_MAIN

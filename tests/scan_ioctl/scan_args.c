@@ -368,4 +368,8 @@ TEST_F(args, target_exited_esrch)
 	close(fd);
 }
 
+PMC_FEATURE("args.valid_baseline", "PAGEMAP-SCAN", "52526ca7fdb9",
+	    "fs/proc/task_mmu: implement IOCTL to get and optionally clear info about PTEs", "6.7",
+	    "any mapping")
+
 PMC_MAIN

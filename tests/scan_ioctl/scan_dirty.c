@@ -287,4 +287,7 @@ TEST_F(threads, no_lost_writes)
 	EXPECT_EQ(TPAGES, uffd_wp_count(self->r.addr, TPAGES));
 }
 
+PMC_FEATURE("dirty.anon_4k.flow", "UFFD-WP-ASYNC", "d61ea1cb0095",
+	    "userfaultfd: UFFD_FEATURE_WP_ASYNC", "6.7", "uffd async wp on anon")
+
 PMC_MAIN
