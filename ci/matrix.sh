@@ -6,7 +6,8 @@
 #   ci/matrix.sh [--out DIR] [--no-html] KERNEL... [-- VM-RUN-OPTIONS...]
 #
 # KERNEL: anything ci/vm-run.sh accepts (debian-6.1, debian-6.12, a package
-# name, a vmlinuz path, host), or `native` for ./run_tests.sh on this machine.
+# name, a vmlinuz path, host), `native` for ./run_tests.sh on this machine,
+# or LABEL=FILE.json to add a results file made elsewhere (same contract).
 # Kernels run one after the other (TCG guests compete for the same cores).
 # Options after `--` go to every vm-run.sh (e.g. -- --mem 3G --thp always).
 #
@@ -43,7 +44,12 @@ for k in "${KERNELS[@]}"; do
 	label=$(basename "$k")
 	dir=$OUT/runs/$label
 	start=$(date +%s)
-	if [ "$k" = native ]; then
+	if [[ $k == *=*.json ]]; then
+		# LABEL=FILE.json: a run made elsewhere (e.g. CI's host run)
+		label=${k%%=*}
+		SPECS+=("$label=${k#*=}")
+		continue
+	elif [ "$k" = native ]; then
 		echo "matrix: native: ./run_tests.sh on $(uname -r)" >&2
 		rm -rf "$dir" && mkdir -p "$dir"
 		"$ROOT/run_tests.sh" --json "$dir/results.json" --results "$dir/programs" >"$dir/summary.txt" 2>&1

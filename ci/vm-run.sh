@@ -18,6 +18,8 @@
 #   --mem SIZE         guest memory (default 2G)      --cpus N   (default 2)
 #   --timeout S        overall timeout, seconds (default 300)
 #   --prog-timeout S   per test program (default 120)
+#   --jobs N           test programs run at once in the guest (default 1;
+#                      N>1 sends results at the end: a panic loses them all)
 #   --thp always|madvise    transparent_hugepage= (default madvise)
 #   --hugepages N      2 MiB hugepages reserved on the command line (default 16)
 #   --append "ARGS"    extra kernel command line
@@ -43,7 +45,7 @@ die() { echo "vm-run: error: $*" >&2; exit 2; }
 info() { echo "vm-run: $*" >&2; }
 usage() { sed -n '/^# vm-run.sh/,/^set -e/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d' >&2; exit 2; }
 
-MEM=2G CPUS=2 TIMEOUT=300 PROG_TIMEOUT=120 THP=madvise HUGEPAGES=16 APPEND=
+MEM=2G CPUS=2 JOBS=1 TIMEOUT=300 PROG_TIMEOUT=120 THP=madvise HUGEPAGES=16 APPEND=
 ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=()
 KERNEL=
 
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--cpus) CPUS=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--prog-timeout) PROG_TIMEOUT=$2; shift ;;
+	--jobs) JOBS=$2; shift ;;
 	--thp) THP=$2; shift ;;
 	--hugepages) HUGEPAGES=$2; shift ;;
 	--append) APPEND=$2; shift ;;
@@ -73,8 +76,8 @@ done
 [ -n "$KERNEL" ] || usage
 case $THP in always|madvise|never) ;; *) die "--thp must be always, madvise or never" ;; esac
 case $ACCEL in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
-[[ $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]+$ && $CPUS =~ ^[0-9]+$ && $HUGEPAGES =~ ^[0-9]+$ ]] ||
-	die "--timeout, --prog-timeout, --cpus and --hugepages take numbers"
+[[ $JOBS =~ ^[1-9][0-9]*$ && $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]+$ && $CPUS =~ ^[0-9]+$ && $HUGEPAGES =~ ^[0-9]+$ ]] ||
+	die "--jobs, --timeout, --prog-timeout, --cpus and --hugepages take numbers"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pmc-vm.XXXXXX")
 QPID=
@@ -296,6 +299,7 @@ done
 add_modules "$IR"
 cat > "$IR/etc/pmc.env" <<EOF
 PMC_PROG_TIMEOUT=$PROG_TIMEOUT
+PMC_JOBS=$JOBS
 EOF
 (cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
 
