@@ -80,9 +80,28 @@ static unsigned long long proc_start(pid_t pid)
 	return st;
 }
 
+/* Process state letter from /proc/PID/stat ('Z' zombie, 'X' dead), 0 if gone. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pmc_read_file(path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* A killed owner that is not reaped yet is a zombie: it will never put its
+ * knobs back, so its entries are restorable at once. */
 static bool owner_alive(pid_t pid, unsigned long long start)
 {
+	char st;
+
 	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH))
+		return false;
+	st = proc_state(pid);
+	if (!st || st == 'Z' || st == 'X')
 		return false;
 	return proc_start(pid) == start;
 }

@@ -18,6 +18,9 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -185,6 +188,14 @@ static bool pmc_selected(int argc, char **argv, const char *name)
 	return !any;
 }
 
+/* Every process forked from here on (test cases, their children) dies with
+ * its parent: a harness killed by run_kselftest.sh's timeout must not leave
+ * test processes holding memory, locks or a swap file. */
+static void pmc_die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static int pmc_main(int argc, char **argv)
 {
 	struct __fixture_variant_metadata no_variant = { .name = "", };
@@ -221,6 +232,7 @@ static int pmc_main(int argc, char **argv)
 				count += pmc_selected(argc, argv, name);
 			}
 
+	pthread_atfork(NULL, NULL, pmc_die_with_parent);
 	results = mmap(NULL, sizeof(*results), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ksft_print_header();
