@@ -347,7 +347,9 @@ def matrix(outdir, specs):
             with open(path) as f:
                 runs.append((label, json.load(f)))
         except (OSError, ValueError) as e:
-            runs.append((label, {"kernel": "unknown", "features": None, "summary": {}, "fixes": [],
+            runs.append((label, {"kernel": "unknown", "features": None, "fixes": [],
+                                 "summary": {"passed": 0, "failed": 0, "skipped": 0, "xfail": 0, "xpass": 0,
+                                             "error": 1},
                                  "tests": [{"name": "vm.guest", "program": "", "result": "ERROR",
                                             "reason": "no results: %s" % e}]}))
     labels = [l for l, _ in runs]
