@@ -186,7 +186,7 @@ const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_
 	if (smaps_kb(r->addr, r->len, "ShmemPmdMapped") != (long)(r->len / 1024))
 		return "file THP not PMD-mapped";
 	for (size_t i = 0; i < nr_pmd; i++)
-		if (!pfns_contiguous_aligned(r->addr + i * pmd, pmd / page_size()))
+		if (!thp_pfns_ok(r->addr + i * pmd, pmd / page_size()))
 			return "THP PFNs not contiguous";
 	return NULL;
 }

@@ -32,6 +32,7 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
+#include "caps.h"
 #include "compat.h"
 #include "entry.h"
 #include "knobs.h"
@@ -100,6 +101,11 @@ static inline bool pmc_mismatch_printable(void)
 } while (0)
 
 #define REQUIRE_ROOT() REQUIRE(pmc_is_root(), "needs root")
+/* Looking a page up in /proc/kpage* needs its PFN: root and CAP_SYS_ADMIN. */
+#define REQUIRE_PFNS() do { \
+	REQUIRE_ROOT(); \
+	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN"); \
+} while (0)
 
 /* ---- tags: which upstream change a test pins ---- */
 struct pmc_tag {

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "compat.h"
 #include "entry.h"
 #include "knobs.h"
@@ -80,6 +81,11 @@ bool pfns_one_thp(const void *addr, size_t npages)
 	return true;
 }
 
+bool thp_pfns_ok(const void *addr, size_t npages)
+{
+	return !pmc_have_cap(CAP_SYS_ADMIN) || pfns_contiguous_aligned(addr, npages);
+}
+
 const char *thp_prove_pmd(const void *addr, const char *smaps_key)
 {
 	size_t pmd_pages = thp_pmd_pages();
@@ -89,7 +95,7 @@ const char *thp_prove_pmd(const void *addr, const char *smaps_key)
 		return "smaps unreadable";
 	if ((size_t)kb < pmd_pages * page_size() / 1024)
 		return "THP not PMD-mapped";
-	if (!pfns_contiguous_aligned(addr, pmd_pages))
+	if (!thp_pfns_ok(addr, pmd_pages))
 		return "THP PFNs not contiguous";
 	return NULL;
 }
@@ -116,7 +122,7 @@ const char *thp_pmd_build(struct region *r, size_t nr_pmd)
 	if ((size_t)kb != r->len / 1024)
 		return "THP not PMD-mapped";
 	for (size_t i = 0; i < nr_pmd; i++)
-		if (!pfns_contiguous_aligned(r->addr + i * pmd, pmd / page_size()))
+		if (!thp_pfns_ok(r->addr + i * pmd, pmd / page_size()))
 			return "THP PFNs not contiguous";
 	return NULL;
 }
@@ -192,6 +198,9 @@ const char *mthp_build(struct region *r, size_t kb, size_t nfolios)
 		return why;
 	if (madvise(r->addr, r->len, MADV_HUGEPAGE))
 		return "MADV_HUGEPAGE refused";
+	/* No smaps field counts mTHPs: PFNs and kpageflags are the only proof. */
+	if (!pmc_have_cap(CAP_SYS_ADMIN) || !pmc_is_root())
+		return "needs root and CAP_SYS_ADMIN to prove an mTHP";
 	region_write(r);
 	for (size_t i = 0; i < nfolios; i++) {
 		char *a = r->addr + i * fsz;

@@ -31,6 +31,10 @@ long smaps_kb(const void *addr, size_t len, const char *key);
 /* The PFNs of npages pages from addr are contiguous, and the first is a
  * multiple of npages (npages a power of two). */
 bool pfns_contiguous_aligned(const void *addr, size_t npages);
+/* The builders' PFN proof: pfns_contiguous_aligned() for a reader with
+ * CAP_SYS_ADMIN; without it PFNs read 0, smaps alone proves the PMD mapping
+ * and the tests check the entries with PFNs hidden. */
+bool thp_pfns_ok(const void *addr, size_t npages);
 
 /* kpageflags say the npages PFNs from the one behind addr form exactly one
  * compound THP: COMPOUND_HEAD|THP on the first, COMPOUND_TAIL|THP on the

@@ -55,7 +55,7 @@ TEST(count_fork_cow)
 	struct region r = { .fd = -1 };
 	struct child c;
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(anon_build(&r, NPAGES, ANON_WRITTEN));
 	expect_counts(_metadata, r.addr, NPAGES, 1, "private");
 	BUILD(child_start(&c));
@@ -73,7 +73,7 @@ TEST(count_shared_mapped_n_times)
 	struct region r = { .fd = -1 };
 	char *extra[NMAPS - 1];
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(memfd_build(&r, NPAGES, MAP_SHARED, FILE_WRITTEN));
 	for (int i = 0; i < NMAPS - 1; i++) {
 		extra[i] = mmap(NULL, r.len, PROT_READ, MAP_SHARED | MAP_POPULATE, r.fd, 0);
@@ -95,7 +95,7 @@ TEST(count_thp_partial_unmap_in_child)
 	size_t pmd = thp_pmd_pages(), half;
 	struct child c;
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	REQUIRE(pmd, "THP not available");
 	BUILD(thp_pmd_build(&r, 1));
 	half = pmd / 2;
@@ -145,7 +145,7 @@ TEST(cgroup_fresh_and_root)
 	struct memcg m;
 	struct child c;
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
 	BUILD(memcg_create(&m));
 	BUILD(child_start(&c));

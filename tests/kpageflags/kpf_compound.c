@@ -54,7 +54,7 @@ FIXTURE_SETUP(kpf_compound)
 	self->r.fd = -1;
 	self->m.lock = -1;
 	self->pool.lock_fd = -1;
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	switch (variant->state) {
 	case C_THP_PMD:
 		REQUIRE(thp_pmd_pages(), "THP not available");
@@ -146,7 +146,7 @@ TEST(kpf_zero_page)
 	struct kpage p;
 	int z;
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	z = zero_page_in_use();
 	REQUIRE(z == 1, "read faults do not map the zero page");
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
@@ -170,7 +170,7 @@ TEST(kpf_huge_zero_page)
 	struct kpage *p;
 	uint64_t pa, pb;
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	REQUIRE(pmd, "THP not available");
 	ASSERT_EQ(NULL, region_map(&a, pmd * ps, pmd * ps, PROT_READ, MAP_PRIVATE, -1, 0));
 	ASSERT_EQ(NULL, region_map(&b, pmd * ps, pmd * ps, PROT_READ, MAP_PRIVATE, -1, 0));

@@ -38,7 +38,7 @@ FIXTURE_SETUP(kpf_ksm)
 {
 	self->r.fd = -1;
 	self->k.lock_fd = -1;
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(ksm_setup(&self->k));
 	BUILD(ksm_merge_build(&self->r, NPAGES, NSAME));
 	BUILD(lru_settle(&self->r));

@@ -34,7 +34,7 @@ FIXTURE_SETUP(kpf_swap)
 {
 	self->r.fd = -1;
 	self->s.lock_fd = -1;
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(swap_setup(&self->s, SWAP_AREA_PAGES));
 	BUILD(swap_out_build(&self->r, NPAGES, &self->s));
 }

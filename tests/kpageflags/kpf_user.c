@@ -118,7 +118,7 @@ static const char *build(struct region *r, enum user_state s)
 FIXTURE_SETUP(kpf_user)
 {
 	self->r.fd = -1;
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(build(&self->r, variant->state));
 	BUILD(lru_settle(&self->r));
 }
@@ -172,7 +172,7 @@ TEST(kpf_cache_dirty_then_fsync)
 	struct kpage p[NPAGES];
 	struct region r = { .fd = -1 };
 
-	REQUIRE_ROOT();
+	REQUIRE_PFNS();
 	BUILD(build(&r, S_FILE_SHARED));
 	BUILD(lru_settle(&r));
 	ASSERT_EQ(0, kpage_of(r.addr, NPAGES, p));
