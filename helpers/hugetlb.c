@@ -101,13 +101,9 @@ static const char *prove(struct region *r, size_t hpsize, bool write)
 
 	if (!write)
 		return NULL;
-	e = calloc(r->npages, sizeof(*e));
+	e = region_pagemap(r);
 	if (!e)
-		return "out of memory";
-	if (pagemap_self(r->addr, r->npages, e)) {
-		free(e);
 		return "pagemap read failed";
-	}
 	for (size_t i = 0; i < r->npages && !why; i++) {
 		if (!(e[i] & PM_PRESENT))
 			why = "hugetlb page not present after write";

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -59,6 +60,17 @@ void region_unmap(struct region *r)
 	r->map_base = NULL;
 	r->addr = NULL;
 	r->fd = -1;
+}
+
+uint64_t *region_pagemap(const struct region *r)
+{
+	uint64_t *e = calloc(r->npages, sizeof(*e));
+
+	if (e && pagemap_self(r->addr, r->npages, e)) {
+		free(e);
+		e = NULL;
+	}
+	return e;
 }
 
 void region_write(struct region *r)

@@ -38,6 +38,10 @@ const char *region_map(struct region *r, size_t len, size_t align, int prot,
 		       int flags, int fd, off_t off);
 void region_unmap(struct region *r);
 
+/* The pagemap entries of every page of r, in a malloc'd array (free it),
+ * or NULL when they could not be read. */
+uint64_t *region_pagemap(const struct region *r);
+
 /* Touch every page: write a distinct byte / read one byte. */
 void region_write(struct region *r);
 void region_read(struct region *r);

@@ -103,13 +103,9 @@ static const char *arm_and_prove(struct uffd *u, struct region *r, bool all_page
 		return why;
 	if (uffd_writeprotect(u, r->addr, r->len, true))
 		return "userfaultfd write-protect refused";
-	e = calloc(r->npages, sizeof(*e));
+	e = region_pagemap(r);
 	if (!e)
-		return "out of memory";
-	if (pagemap_self(r->addr, r->npages, e)) {
-		free(e);
 		return "pagemap read failed";
-	}
 	for (size_t i = 0; i < r->npages && !why; i++) {
 		bool mapped = e[i] & (PM_PRESENT | PM_SWAP);
 
