@@ -386,6 +386,10 @@ def matrix(outdir, specs):
     notes, note_of = [], {}
 
     def note(text):
+        # one line, bounded: the full text is in matrix.json / the HTML title
+        text = " / ".join(l.strip().lstrip("# ").strip() for l in text.splitlines() if l.strip())
+        if len(text) > 400:
+            text = text[:400] + " …"
         if text not in note_of:
             notes.append(text)
             note_of[text] = len(notes)
