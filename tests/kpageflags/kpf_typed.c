@@ -19,7 +19,9 @@
  * Requirements: root.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,10 +133,8 @@ TEST(kpf_invariants_all_pfns)
 	       (unsigned long long)w.found[KPF_BUDDY_B], (unsigned long long)w.found[KPF_SLAB_B],
 	       (unsigned long long)w.found[KPF_PGTABLE_B], (unsigned long long)w.found[KPF_OFFLINE_B],
 	       (unsigned long long)w.found[KPF_NOPAGE_B], (unsigned long long)w.found[KPF_THP_B]);
-	/* The walk is bound by the kernel's per-entry cost (about 100 ns per
-	 * entry per file, measured on 6.18: 1.1 s of CPU for 25 GiB, both
-	 * files): budget 0.125 s per GiB of PFNs, a regression guard. */
-	EXPECT_LT(dt, 0.125 * (nr * (double)page_size() / (1 << 30)));
+	/* Speed is measured by ci/bench-kpage.sh, not asserted here: a timed
+	 * assertion fails under emulation (TCG) and load, not on a kernel bug. */
 }
 
 /* ---- each page type, every page of it ---- */
@@ -259,24 +259,47 @@ TEST(kpf_buddy_head_only)
 	}
 }
 
+/*
+ * Poison a page of a child: since 6.x memory_failure() on a page mapped by
+ * the caller may SIGBUS it (MF_ACTION_REQUIRED), so the child does the
+ * madvise and may die of it; the PFN is what we look up afterwards.
+ */
 TEST(kpf_hwpoison)
 {
-	struct region r = { .fd = -1 };
-	uint64_t pfn, f;
+	uint64_t *shared, f;
+	int status;
+	pid_t pid;
 
 	REQUIRE_ROOT();
+	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
 	REQUIRE(pmc_destructive_allowed(), "destructive tests not allowed");
 	REQUIRE(pmc_kconfig("CONFIG_MEMORY_FAILURE") == 'y', "CONFIG_MEMORY_FAILURE off");
-	BUILD(anon_build(&r, 1, ANON_WRITTEN));
-	pfn = pfn_of(r.addr);
-	ASSERT_NE(0ULL, (unsigned long long)pfn);
-	REQUIRE(!madvise(r.addr, page_size(), MADV_HWPOISON), "MADV_HWPOISON refused");
-	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfn, &f));
+	shared = mmap(NULL, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	shared[0] = shared[1] = 0;	/* [0] the PFN, [1] 1 = madvise refused */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct region r = { .fd = -1 };
+
+		if (anon_build(&r, 1, ANON_WRITTEN))
+			_exit(3);
+		shared[0] = pfn_of(r.addr);
+		if (madvise(r.addr, page_size(), MADV_HWPOISON))
+			shared[1] = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* Exit or SIGBUS: both are memory_failure()'s choice. */
+	ASSERT_TRUE(WIFEXITED(status) ? WEXITSTATUS(status) == 0 : WTERMSIG(status) == SIGBUS);
+	ASSERT_NE(0ULL, (unsigned long long)shared[0]);
+	REQUIRE(!shared[1], "MADV_HWPOISON refused");
+	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, shared[0], &f));
 	/* Only the poison itself is defined: memory_failure() decides what
 	 * else the page keeps. */
 	EXPECT_TRUE(!!(f & KF_HWPOISON));
 	EXPECT_FALSE(!!(f & KF_UNASSIGNED));
-	region_unmap(&r);
+	munmap(shared, page_size());
 }
 
 TEST(kpf_idle)
