@@ -43,7 +43,7 @@ struct swap_area {
 };
 
 /* Default size: small (fast to create), far from half full for our tests. */
-#define SWAP_AREA_PAGES	8192
+#define SWAP_AREA_PAGES	2048
 
 /* Directory for the swap file: $PMC_SWAP_DIR, $PMC_SCRATCH_DIR or /var/tmp
  * (root fs). A swap device ($PMC_SWAP_DEV) is not used: the journal's
@@ -62,6 +62,12 @@ const char *swap_out_build(struct region *r, size_t npages, struct swap_area *s)
 const char *swap_out(struct region *r, struct swap_area *s);
 /* After swap_out_build: read back, keep the swap entries (swap cache). */
 const char *swap_cache_build(struct region *r, struct swap_area *s);
+
+/* Read slot 'offset' of our swap file (one page, O_DIRECT: the swap-out
+ * bypasses the file's page cache) into the page-aligned 'buf'. 0 or -errno.
+ * A swap file's slot N is page N of the file (swap extents keep file order):
+ * an oracle for the offset pagemap reports, independent of the kernel. */
+int swap_slot_read(const struct swap_area *s, uint64_t offset, void *buf);
 
 /* Write a version-1 swap header for 'pages' pages into fd. 0 or -errno. */
 int swap_write_header(int fd, uint64_t pages);

@@ -6,7 +6,9 @@
  *  - swapped out (MADV_PAGEOUT; /proc/swaps Used grew, see swap.h): bit 62
  *    set, present/file/exclusive/uffd-wp clear, bits 0-4 = the swap type,
  *    which equals our area's index in /proc/swaps, bits 5-54 = an offset
- *    inside the area (0 < offset < size); no two pages share a slot. A
+ *    inside the area (0 < offset < size); no two pages share a slot, and
+ *    the swap file's page at that offset holds that page's data (the
+ *    offset oracle: a swap file's slot N is its page N). A
  *    child without CAP_SYS_ADMIN sees the same flags with bits 0-54 zero
  *    (swap entries are hidden like PFNs, since 4.18);
  *  - swap cache (read back, slot kept): present, exclusive, not swapped;
@@ -14,7 +16,9 @@
  *    exception: the pte is cleared, so the entry is all zero (not bit 62).
  * Requirements: root, swap support, a filesystem for the swap file.
  */
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "pm_common.h"
 #include "file.h"
@@ -68,6 +72,40 @@ FIXTURE_TEARDOWN(swapped)
 	swap_teardown(&self->s);
 }
 
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The slot the entry names holds the page's data: region_write() put byte
+ * i+1 at the start of page i. The write to the swap file may still be in
+ * flight after MADV_PAGEOUT returns: bounded poll, 2 s.
+ */
+static void expect_slot_holds_page(struct __test_metadata *_metadata,
+				   const struct swap_area *s, const uint64_t *e, size_t n)
+{
+	char *buf = aligned_alloc(page_size(), page_size());
+	long long t0 = ms_now();
+
+	ASSERT_NE(NULL, buf);
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		while ((r = swap_slot_read(s, pm_swap_offset(e[i]), buf)) == 0 &&
+		       buf[0] != (char)(i + 1) && ms_now() - t0 < 2000)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+		ASSERT_EQ(0, r);
+		PMC_EXPECT(buf[0] == (char)(i + 1),
+			   "page %zu: swap slot %#llx holds page data %d, not %d (after 2 s)",
+			   i, (unsigned long long)pm_swap_offset(e[i]), buf[0], (int)(i + 1));
+	}
+	free(buf);
+}
+
 static int c_drop_admin(struct child *c, void *addr, size_t n)
 {
 	(void)c; (void)addr; (void)n;
@@ -97,10 +135,11 @@ TEST_F(swapped, entry)
 		EXPECT_PM(&x, e[i], "page %zu", i);
 	if (variant->kind != SWAPPED)
 		return;
-	/* One slot per page. */
+	/* One slot per page, holding that page. */
 	for (size_t i = 0; i < NPAGES; i++)
 		for (size_t j = 0; j < i; j++)
 			EXPECT_NE(pm_swap_offset(e[i]), pm_swap_offset(e[j]));
+	expect_slot_holds_page(_metadata, &self->s, e, NPAGES);
 	/* Hidden from a reader without CAP_SYS_ADMIN: a child (its ptes are
 	 * copies of the same swap entries) reads its own pagemap. */
 	BUILD(child_start(&c));
