@@ -10,7 +10,9 @@
  * all CPUs synchronously (__lru_add_drain_all(true)), and a page already on
  * its target node is not migrated, so nothing else changes.
  *
- * lru_settle() drains and proves: KPF_LRU on every page of the region.
+ * lru_settle() checks the region is resident (mincore) and drains. It does
+ * not look at KPF_LRU: that is what the tests assert (a page still off the
+ * LRU after the drain is a FAIL, not a state that could not be built).
  */
 #ifndef PMC_LRU_H
 #define PMC_LRU_H
@@ -20,7 +22,7 @@
 /* NULL or a static reason ("move_pages unavailable"). 'page' is any
  * present page of the caller. */
 const char *lru_drain_all(void *page);
-/* Drain, then prove every page of r has KPF_LRU (needs root). */
+/* Every page of r resident (mincore), then drain all CPUs' batches. */
 const char *lru_settle(struct region *r);
 
 #endif
