@@ -81,11 +81,6 @@ bool pfns_one_thp(const void *addr, size_t npages)
 	return true;
 }
 
-bool thp_pfns_ok(const void *addr, size_t npages)
-{
-	return !pmc_have_cap(CAP_SYS_ADMIN) || pfns_contiguous_aligned(addr, npages);
-}
-
 const char *thp_prove_pmd(const void *addr, const char *smaps_key)
 {
 	size_t pmd_pages = thp_pmd_pages();
@@ -95,8 +90,6 @@ const char *thp_prove_pmd(const void *addr, const char *smaps_key)
 		return "smaps unreadable";
 	if ((size_t)kb < pmd_pages * page_size() / 1024)
 		return "THP not PMD-mapped";
-	if (!thp_pfns_ok(addr, pmd_pages))
-		return "THP PFNs not contiguous";
 	return NULL;
 }
 
@@ -121,9 +114,6 @@ const char *thp_pmd_build(struct region *r, size_t nr_pmd)
 		return "smaps unreadable";
 	if ((size_t)kb != r->len / 1024)
 		return "THP not PMD-mapped";
-	for (size_t i = 0; i < nr_pmd; i++)
-		if (!thp_pfns_ok(r->addr + i * pmd, pmd / page_size()))
-			return "THP PFNs not contiguous";
 	return NULL;
 }
 
@@ -186,9 +176,20 @@ void mthp_restore(struct mthp *m)
 	m->lock = -1;
 }
 
+/* The per-size fault counter (6.10+), -1 when the kernel has none. */
+static long long mthp_fault_alloc(size_t kb)
+{
+	char path[160];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), THP_SYSFS "/hugepages-%zukB/stats/anon_fault_alloc", kb);
+	return pmc_read_u64(path, &v) ? -1 : (long long)v;
+}
+
 const char *mthp_build(struct region *r, size_t kb, size_t nfolios)
 {
 	size_t fsz = kb * 1024, fpages = fsz / page_size();
+	long long before = mthp_fault_alloc(kb), after;
 	const char *why;
 
 	if (fsz * nfolios >= pmc_thp_pmd_size())
@@ -198,10 +199,16 @@ const char *mthp_build(struct region *r, size_t kb, size_t nfolios)
 		return why;
 	if (madvise(r->addr, r->len, MADV_HUGEPAGE))
 		return "MADV_HUGEPAGE refused";
-	/* No smaps field counts mTHPs: PFNs and kpageflags are the only proof. */
+	region_write(r);
+	/* Proof outside pagemap/kpageflags: the size's fault counter grew by
+	 * our folios (other tasks can only add to it: the knob is ours while we
+	 * hold the thp lock, and only madvised areas use it). */
+	after = mthp_fault_alloc(kb);
+	if (before >= 0 && after >= 0)
+		return after - before >= (long long)nfolios ? NULL : "mTHP not allocated";
+	/* Older kernels have no counter: PFNs and kpageflags are the proof. */
 	if (!pmc_have_cap(CAP_SYS_ADMIN) || !pmc_is_root())
 		return "needs root and CAP_SYS_ADMIN to prove an mTHP";
-	region_write(r);
 	for (size_t i = 0; i < nfolios; i++) {
 		char *a = r->addr + i * fsz;
 

@@ -31,10 +31,6 @@ long smaps_kb(const void *addr, size_t len, const char *key);
 /* The PFNs of npages pages from addr are contiguous, and the first is a
  * multiple of npages (npages a power of two). */
 bool pfns_contiguous_aligned(const void *addr, size_t npages);
-/* The builders' PFN proof: pfns_contiguous_aligned() for a reader with
- * CAP_SYS_ADMIN; without it PFNs read 0, smaps alone proves the PMD mapping
- * and the tests check the entries with PFNs hidden. */
-bool thp_pfns_ok(const void *addr, size_t npages);
 
 /* kpageflags say the npages PFNs from the one behind addr form exactly one
  * compound THP: COMPOUND_HEAD|THP on the first, COMPOUND_TAIL|THP on the
@@ -44,7 +40,8 @@ bool pfns_one_thp(const void *addr, size_t npages);
 /*
  * PMD-mapped anonymous THP: nr_pmd PMD-sized, PMD-aligned folios,
  * MADV_HUGEPAGE, every page written, then MADV_COLLAPSE. Proven by smaps
- * AnonHugePages == whole range, PFN contiguity + alignment per PMD.
+ * AnonHugePages == whole range (not by pagemap or kpageflags: those are
+ * under test; PFN contiguity and alignment are the tests' oracle).
  */
 const char *thp_pmd_build(struct region *r, size_t nr_pmd);
 /* Proof for one PMD range of any mapping: 'smaps_key' is AnonHugePages,

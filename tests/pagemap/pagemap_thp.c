@@ -33,6 +33,11 @@ static void expect_contiguous(struct __test_metadata *_metadata, const uint64_t 
 
 		x.pfn = pm_pfn(e[head]) + (i - head);
 		EXPECT_PM(&x, e[i], "page %zu", i);
+		/* A folio starts at a PFN aligned to its size. */
+		if (i == head)
+			PMC_EXPECT(pm_pfn(e[head]) % folio_pages == 0,
+				   "page %zu: folio head pfn %#llx not aligned to %zu pages", i,
+				   (unsigned long long)pm_pfn(e[head]), folio_pages);
 		EXPECT_EQ(1, pm_mapcount(e[i]));
 	}
 }
