@@ -7,7 +7,7 @@
  * For every variant:
  *  1. build the state (helpers: state, file), then drain every CPU's LRU
  *     batches (lru_settle: move_pages to the same node) so PG_lru is set
- *     deterministically, and prove KPF_LRU on every page;
+ *     deterministically (KPF_LRU is then asserted, not assumed);
  *  2. look up each page's PFN in pagemap and assert the WHOLE KPF word
  *     (bits 0-26 each set/clear/don't-care-with-reason, 27-31 zero):
  *     anon: ANON SWAPBACKED MMAP UPTODATE LRU; shmem: SWAPBACKED without
@@ -15,10 +15,14 @@
  *     typed bits and the rest clear everywhere;
  *  3. kpagecount is 1 on every page (mapped once);
  *  4. page cache: DIRTY after a write through the mapping, clear after
- *     fsync; mlock: UNEVICTABLE set, and clear again after munlock.
- * Requirements: root (PFNs, kpage files).
+ *     fsync; mlock: UNEVICTABLE set, and clear again after munlock;
+ *  5. page cache aging: REFERENCED after one read(), ACTIVE (REFERENCED
+ *     clear) after a second read through another open file.
+ * Requirements: root and CAP_SYS_ADMIN (PFNs, kpage files).
  */
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -191,6 +195,56 @@ TEST(kpf_cache_dirty_then_fsync)
 	for (size_t i = 0; i < NPAGES; i++)
 		EXPECT_KPF(&x, p[i].flags, "fsynced page %zu", i);
 	region_unmap(&r);
+}
+
+/*
+ * Page-cache aging, provoked deterministically (classic LRU): a page read
+ * through read() is folio_mark_accessed() once -> REFERENCED, not ACTIVE;
+ * read again through a second open file (fresh readahead state, so the
+ * "same folio as the last read" shortcut does not apply) -> activated:
+ * ACTIVE, REFERENCED cleared (after the LRU batches drain). Mapping the page
+ * to learn its PFN sets the pte young bit, not the page flags.
+ * MGLRU ages by generations instead: SKIP there.
+ */
+TEST(kpf_cache_referenced_then_active)
+{
+	struct kpf_expect x = { .set = CACHE_BITS | KF_REFERENCED };
+	size_t ps = page_size();
+	struct kpage p;
+	char buf[64], *map;
+	int fd, fd2;
+
+	REQUIRE_PFNS();
+	REQUIRE(pmc_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) ||
+		!strtoul(buf, NULL, 0), "MGLRU ages pages by generations");
+	fd = file_scratch(1);
+	REQUIRE(fd >= 0, "no disk filesystem for a scratch file");
+	/* Out of the page cache (clean, unmapped), then one read. */
+	ASSERT_EQ(0, fsync(fd));
+	ASSERT_EQ(0, posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
+	ASSERT_EQ(1, pread(fd, buf, 1, 0));
+	map = mmap(NULL, ps, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	(void)*(volatile char *)map;
+	ASSERT_EQ(NULL, lru_drain_all(map));
+	ASSERT_EQ(0, kpage_of(map, 1, &p));
+	x.clear = KF_CHECKED & ~x.set;
+	kpf_idle_rule(&x);
+	EXPECT_KPF(&x, p.flags, "page cache read once");
+	/* The second access, through another open file. */
+	/* A new open file description of the same (unlinked) file. */
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", fd);
+	fd2 = open(buf, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(1, pread(fd2, buf, 1, 0));
+	ASSERT_EQ(NULL, lru_drain_all(map));
+	ASSERT_EQ(0, kpage_of(map, 1, &p));
+	x.set = (x.set & ~KF_REFERENCED) | KF_ACTIVE;
+	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	EXPECT_KPF(&x, p.flags, "page cache read twice");
+	munmap(map, ps);
+	close(fd2);
+	close(fd);
 }
 
 PMC_MAIN
