@@ -97,7 +97,13 @@ report=$out/report.md
 	echo "| fault | programs run | killed by (first 3 cases) | kind |"
 	echo "|---|---|---|---|"
 } >"$report"
-killed=0 total=0 survivors=() controls_bad=()
+# Reasons a fault cannot be observed on this machine (shown, counted apart).
+declare -A unobservable=()
+while IFS=$'\t' read -r name why; do
+	[[ -z $name || $name == \#* ]] || unobservable[$name]=$why
+done <"$here/ci/mutate-unobservable.txt"
+
+killed=0 total=0 survivors=() explained=() controls_bad=()
 start=$(date +%s)
 for f in "${faults[@]}"; do
 	mapfile -t ps < <(progs_for "$(iface_of "$f")")
@@ -132,6 +138,9 @@ for f in "${faults[@]}"; do
 	if [ ${#kills[@]} -gt 0 ] && [ "$kind" = assertion ]; then
 		killed=$((killed + 1))
 		echo "| $f | ${#ps[@]} | ${kills[*]:0:3}$([ ${#kills[@]} -gt 3 ] && echo " (+$(( ${#kills[@]} - 3 )))") | $kind |" >>"$report"
+	elif [[ -n ${unobservable[$f]:-} ]]; then
+		explained+=("$f")
+		echo "| $f | ${#ps[@]} |  | unobservable here: ${unobservable[$f]} |" >>"$report"
 	else
 		survivors+=("$f")
 		echo "| $f | ${#ps[@]} | ${kills[*]:0:3} | SURVIVED${kills:+ ($kind)} |" >>"$report"
@@ -139,9 +148,12 @@ for f in "${faults[@]}"; do
 done
 elapsed=$(( $(date +%s) - start ))
 rate=$(awk -v k=$killed -v t=$total 'BEGIN{printf "%.1f", t ? 100*k/t : 0}')
+observable=$((total - ${#explained[@]}))
+orate=$(awk -v k=$killed -v t=$observable 'BEGIN{printf "%.1f", t ? 100*k/t : 0}')
 {
 	echo
-	echo "Kill rate: $killed/$total faults ($rate%), ${elapsed}s."
+	echo "Kill rate: $killed/$total faults ($rate%); of the faults observable here: $killed/$observable ($orate%); ${elapsed}s."
+	[ ${#explained[@]} -eq 0 ] || echo "Unobservable here (ci/mutate-unobservable.txt): ${explained[*]}"
 	[ ${#survivors[@]} -eq 0 ] || echo "Surviving faults: ${survivors[*]}"
 	[ ${#controls_bad[@]} -eq 0 ] && echo "Controls: all passed." || echo "Controls FAILED: ${controls_bad[*]}"
 } >>"$report"
