@@ -17,18 +17,27 @@ trap 'rm -rf "$dir"' EXIT
 for ((i = 1; i <= n; i++)); do
 	"$ROOT/run_tests.sh" --no-build --json "$dir/run$i.json" "$@" >"$dir/run$i.log" 2>&1
 	printf 'run %d/%d: %s\n' "$i" "$n" "$(tail -1 "$dir/run$i.log")"
-	# name result, one per line
-	sed -nE 's/^  \{"name": "([^"]+)", "program": "[^"]*", "result": "([A-Z]+)".*/\1 \2/p' \
-		"$dir/run$i.json" | sort >"$dir/res$i"
 done
-awk '{ r[$1] = r[$1] " " $2; seen[$1 " " $2] = 1 }
-	END {
-		bad = 0
-		for (t in r) {
-			n = split(r[t], a, " ")
-			for (i = 2; i <= n; i++)
-				if (a[i] != a[1]) { print "CHANGED " t ":" r[t]; bad++; break }
-		}
-		if (bad == 0) print "soak: no case changed its result"
-		exit bad > 0
-	}' "$dir"/res*
+# A case whose result changed is flaky, except a documented intermittent
+# kernel deviation ("[intermittent]" in known-issues.txt) flipping between
+# PASS and XFAIL: that is the kernel's flakiness, reported apart.
+python3 - "$dir" "$n" <<'PY'
+import glob, json, os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+runs = [json.load(open(os.path.join(d, f"run{i}.json")))["tests"] for i in range(1, n + 1)]
+res, reasons = {}, {}
+for r in runs:
+    for t in r:
+        res.setdefault(t["name"], []).append(t["result"])
+        reasons.setdefault(t["name"], set()).add(t.get("reason", ""))
+bad = kernel = 0
+for name, rs in sorted(res.items()):
+    if len(set(rs)) == 1 and len(rs) == n:
+        continue
+    intermittent = set(rs) <= {"PASS", "XFAIL"} and any("[intermittent]" in x for x in reasons[name])
+    print(("INTERMITTENT (known kernel issue) " if intermittent else "CHANGED ") + name + ": " + " ".join(rs))
+    kernel += intermittent
+    bad += not intermittent
+print(f"soak: {n} runs, {len(res)} cases, {bad} changed" + (f", {kernel} known intermittent kernel deviation(s)" if kernel else ""))
+sys.exit(1 if bad else 0)
+PY
