@@ -192,50 +192,91 @@ void knob_canonical(const char *raw, char *out, size_t len)
 	}
 }
 
-static bool entry_exists(const char *path)
+/*
+ * One lock over the journal: a change (check entry, save, write the knob)
+ * and an undo (check owner, restore, drop entry) are atomic with respect to
+ * each other across processes. Without it a harness restoring a killed
+ * test's entry could interleave with the next owner's write and leave the
+ * knob changed with no entry (seen: KSM left running after a kill -9).
+ */
+static int journal_lock(void)
 {
-	char file[PATH_MAX + 64];
+	char path[PATH_MAX + 32];
+	int fd;
 
-	entry_path(path, file, sizeof(file));
-	return access(file, F_OK) == 0;
+	if (mkdir_p(pmc_state_dir()))
+		return -1;
+	snprintf(path, sizeof(path), "%s/journal.lock", pmc_state_dir());
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		while (flock(fd, LOCK_EX) && errno == EINTR)
+			;
+	return fd;
+}
+
+static void journal_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 int journal_add(enum journal_kind kind, const char *path)
 {
 	struct entry e = { .kind = kind, .owner = getpid() };
+	int lk = journal_lock(), r;
 
 	e.start = proc_start(e.owner);
 	snprintf(e.path, sizeof(e.path), "%s", path);
-	return entry_write(&e);
+	r = entry_write(&e);
+	journal_unlock(lk);
+	return r;
 }
 
 int journal_forget(const char *path)
 {
 	char file[PATH_MAX + 64];
+	int lk = journal_lock(), r = 0;
 
 	entry_path(path, file, sizeof(file));
 	if (unlink(file) && errno != ENOENT)
-		return -errno;
-	return 0;
+		r = -errno;
+	journal_unlock(lk);
+	return r;
 }
 
 int knob_write(const char *path, const char *value)
 {
-	if (!entry_exists(path)) {
-		struct entry e = { .kind = J_KNOB, .owner = getpid() };
-		char raw[4096];
-		int r = pmc_read_file(path, raw, sizeof(raw));
+	char file[PATH_MAX + 64];
+	struct entry e;
+	int lk = journal_lock(), r = 0;
 
-		if (r)
-			return r;
-		e.start = proc_start(e.owner);
-		snprintf(e.path, sizeof(e.path), "%s", path);
-		knob_canonical(raw, e.value, sizeof(e.value));
-		r = entry_write(&e);
-		if (r)
-			return r;
+	entry_path(path, file, sizeof(file));
+	if (entry_read(file, &e) == 0) {
+		/* The original value is already saved. A dead owner's entry is
+		 * adopted, so that nobody restores it under our feet. */
+		if (!owner_alive(e.owner, e.start)) {
+			e.owner = getpid();
+			e.start = proc_start(e.owner);
+			r = entry_write(&e);
+		}
+	} else {
+		char raw[4096];
+
+		memset(&e, 0, sizeof(e));
+		e.kind = J_KNOB;
+		e.owner = getpid();
+		r = pmc_read_file(path, raw, sizeof(raw));
+		if (!r) {
+			e.start = proc_start(e.owner);
+			snprintf(e.path, sizeof(e.path), "%s", path);
+			knob_canonical(raw, e.value, sizeof(e.value));
+			r = entry_write(&e);
+		}
 	}
-	return pmc_write_file(path, value);
+	if (!r)
+		r = pmc_write_file(path, value);
+	journal_unlock(lk);
+	return r;
 }
 
 /* Move every task of a cgroup to its parent so that rmdir succeeds. */
@@ -312,14 +353,15 @@ int journal_undo(const char *path)
 {
 	char file[PATH_MAX + 64];
 	struct entry e;
-	int r;
+	int lk = journal_lock(), r = 0;
 
 	entry_path(path, file, sizeof(file));
-	if (entry_read(file, &e))
-		return 0;
-	r = entry_undo(&e);
-	if (!r)
-		unlink(file);
+	if (entry_read(file, &e) == 0) {
+		r = entry_undo(&e);
+		if (!r)
+			unlink(file);
+	}
+	journal_unlock(lk);
 	return r;
 }
 
@@ -335,15 +377,20 @@ static const enum journal_kind undo_order[] = { J_CGROUP, J_SWAP, J_MOUNT, J_FIL
 int journal_restore(bool all, void (*log)(const char *line))
 {
 	char dir[PATH_MAX + 16], file[PATH_MAX * 2], line[PATH_MAX * 2];
-	int done = 0, err = 0;
+	int done = 0, err = 0, lk;
 
 	snprintf(dir, sizeof(dir), "%s/journal", pmc_state_dir());
+	if (access(dir, F_OK))
+		return 0;
+	lk = journal_lock();
 	for (unsigned pass = 0; pass < sizeof(undo_order) / sizeof(*undo_order); pass++) {
 		DIR *d = opendir(dir);
 		struct dirent *de;
 
-		if (!d)
-			return errno == ENOENT ? 0 : -errno;
+		if (!d) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
 		while ((de = readdir(d))) {
 			struct entry e;
 			int r;
@@ -374,6 +421,7 @@ int journal_restore(bool all, void (*log)(const char *line))
 		}
 		closedir(d);
 	}
+	journal_unlock(lk);
 	return err ? err : done;
 }
 

@@ -7,6 +7,7 @@
  *    never" → "madvise") and writes; knob_restore puts it back and drops the
  *    entry;
  *  - an entry whose owner is alive is left alone by journal_restore(false);
+ *  - a dead owner's entry is adopted by the next writer of the knob;
  *  - a child that changed a knob and was SIGKILLed: journal_restore(false)
  *    restores it (what `run_tests.sh` does at start);
  *  - created resources (J_FILE) are undone the same way;
@@ -130,6 +131,44 @@ TEST(killed_owner_restored)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(1, journal_restore(false, NULL));
 	EXPECT_TRUE(starts_with(knob, "0"));
+	EXPECT_EQ(0, journal_count());
+}
+
+/*
+ * The next user of a knob whose owner was killed adopts the entry: the
+ * original value stays the one saved, and a harness restoring dead owners'
+ * entries no longer touches it (that race left KSM running after a kill).
+ */
+TEST(dead_owner_entry_adopted)
+{
+	char knob[512], c;
+	int p[2], status;
+	pid_t pid;
+
+	make_knob(knob, sizeof(knob), "sleep_millisecs", "20");
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(p[0]);
+		c = knob_write(knob, "0") ? 'e' : 'k';
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(1, read(p[0], &c, 1));
+	close(p[0]);
+	ASSERT_EQ('k', c);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* We take the knob over before anyone restored it. */
+	ASSERT_EQ(0, knob_write(knob, "5"));
+	EXPECT_EQ(0, journal_restore(false, NULL));
+	EXPECT_TRUE(starts_with(knob, "5"));
+	EXPECT_EQ(0, knob_restore(knob));
+	EXPECT_TRUE(starts_with(knob, "20"));
 	EXPECT_EQ(0, journal_count());
 }
 
