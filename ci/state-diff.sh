@@ -59,14 +59,22 @@ session_pids() {
 	return 0
 }
 
-# SIGKILL every process of session $1 (the runner and all it started), then
+# Pids of the test programs of this build (the runner starts each in a
+# session of its own).
+test_pids() {
+	pgrep -f "^$BUILD/tests/" 2>/dev/null
+	return 0
+}
+
+# SIGKILL every process of session $1 (the runner and all it started) and
+# every test program, as a CI job timeout killing the whole job would; then
 # wait (bounded) until they are gone, zombies included: a dying process still
 # holds its memory (hugetlb pages) and still owns its journal entries.
 kill_session() {
 	local sid=$1 pid i
-	for pid in $(session_pids "$sid"); do kill -KILL "$pid" 2>/dev/null; done
+	for pid in $(session_pids "$sid") $(test_pids); do kill -KILL "$pid" 2>/dev/null; done
 	for ((i = 0; i < 200; i++)); do
-		[[ -z $(session_pids "$sid") ]] && return 0
+		[[ -z $(session_pids "$sid")$(test_pids) ]] && return 0
 		sleep 0.05	# bounded wait for the kernel to reap
 	done
 	echo "state-diff: processes of the killed session survive: $(session_pids "$sid" | tr '\n' ' ')" >&2
@@ -118,13 +126,14 @@ killed)
 	"$ROOT/run_tests.sh" --build-dir "$BUILD" --list >/dev/null || exit 2
 	setsid "$ROOT/run_tests.sh" --build-dir "$BUILD" --no-build >/var/tmp/statediff-killed.log 2>&1 &
 	sid=$!
-	for ((i = 0; i < limit * 20; i++)); do
-		# Kill while a program that changes global state is running.
-		if pgrep -s "$sid" -f 'tests/pagemap/pagemap_(ksm|swap|hugetlb)' >/dev/null 2>&1 &&
+	for ((i = 0; i < limit * 100; i++)); do
+		# Kill while a KSM/swap/hugetlb program has global state changed
+		# (journal entries exist: knobs, pools, swap files).
+		if pgrep -f "^$BUILD/tests/[a-z_]+/${PMC_KILL_PROG:-[a-z_]*(ksm|swap|hugetlb)}" >/dev/null 2>&1 &&
 			[[ $("$BUILD/bin/pmc-journal" count) -gt 0 ]]; then
 			break
 		fi
-		sleep 0.05	# polling an outside process, bounded by $limit
+		sleep 0.01	# polling an outside process, bounded by $limit
 	done
 	echo "state-diff: journal entries at kill time: $("$BUILD/bin/pmc-journal" count)"
 	kill_session "$sid"
