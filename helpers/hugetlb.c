@@ -116,6 +116,19 @@ static const char *prove(struct region *r, size_t hpsize, bool write)
 	return why;
 }
 
+/* The common end of every builder: write if asked, prove, unmap on failure. */
+static const char *touch_and_prove(struct region *r, size_t hpsize, bool write)
+{
+	const char *why;
+
+	if (write)
+		region_write(r);
+	why = prove(r, hpsize, write);
+	if (why)
+		region_unmap(r);
+	return why;
+}
+
 const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool write)
 {
 	int flags = MAP_PRIVATE | MAP_HUGETLB | (size_log2(hpsize) << MAP_HUGE_SHIFT);
@@ -124,12 +137,7 @@ const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool w
 	why = region_map(r, n * hpsize, 0, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (why)
 		return "hugetlb mapping refused";
-	if (write)
-		region_write(r);
-	why = prove(r, hpsize, write);
-	if (why)
-		region_unmap(r);
-	return why;
+	return touch_and_prove(r, hpsize, write);
 }
 
 const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
@@ -150,10 +158,5 @@ const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
 		close(fd);
 		return "hugetlb mapping refused";
 	}
-	if (write)
-		region_write(r);
-	why = prove(r, hpsize, write);
-	if (why)
-		region_unmap(r);
-	return why;
+	return touch_and_prove(r, hpsize, write);
 }

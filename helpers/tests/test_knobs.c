@@ -102,28 +102,44 @@ TEST(live_owner_left_alone)
 	EXPECT_EQ(0, journal_count());
 }
 
-TEST(killed_owner_restored)
+/* A child that writes 'value' to 'knob' through the journal, then waits to
+ * be killed. Returns its pid once the write is done, -1 on failure. */
+static pid_t child_holding_knob(const char *knob, const char *value)
 {
-	char knob[512], c;
-	int p[2], status;
+	int p[2];
+	char c = 'e';
 	pid_t pid;
 
-	make_knob(knob, sizeof(knob), "run", "0");
-	ASSERT_EQ(0, pipe(p));
+	if (pipe(p))
+		return -1;
 	pid = fork();
-	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(p[0]);
-		c = knob_write(knob, "1") ? 'e' : 'k';
+		c = knob_write(knob, value) ? 'e' : 'k';
 		if (write(p[1], &c, 1) != 1)
 			_exit(1);
 		pause();
 		_exit(0);
 	}
 	close(p[1]);
-	ASSERT_EQ(1, read(p[0], &c, 1));
+	if (pid < 0 || read(p[0], &c, 1) != 1 || c != 'k') {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		pid = -1;
+	}
 	close(p[0]);
-	ASSERT_EQ('k', c);
+	return pid;
+}
+
+TEST(killed_owner_restored)
+{
+	char knob[512];
+	int status;
+	pid_t pid;
+
+	make_knob(knob, sizeof(knob), "run", "0");
+	pid = child_holding_knob(knob, "1");
+	ASSERT_LT(0, pid);
 	EXPECT_TRUE(starts_with(knob, "1"));
 	/* Owner alive: not ours to restore. */
 	EXPECT_EQ(0, journal_restore(false, NULL));
@@ -141,26 +157,13 @@ TEST(killed_owner_restored)
  */
 TEST(dead_owner_entry_adopted)
 {
-	char knob[512], c;
-	int p[2], status;
+	char knob[512];
+	int status;
 	pid_t pid;
 
 	make_knob(knob, sizeof(knob), "sleep_millisecs", "20");
-	ASSERT_EQ(0, pipe(p));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(p[0]);
-		c = knob_write(knob, "0") ? 'e' : 'k';
-		if (write(p[1], &c, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(p[1]);
-	ASSERT_EQ(1, read(p[0], &c, 1));
-	close(p[0]);
-	ASSERT_EQ('k', c);
+	pid = child_holding_knob(knob, "0");
+	ASSERT_LT(0, pid);
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	/* We take the knob over before anyone restored it. */
