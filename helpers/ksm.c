@@ -161,21 +161,27 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 	if (madvise(r->addr, r->len, MADV_MERGEABLE))
 		return "MADV_MERGEABLE refused";
 	/* Bounded polling: ksmd needs two passes over a page before it merges
-	 * (checksum stable, then unstable-tree match). */
+	 * (checksum stable, then unstable-tree match). The proof comes from
+	 * KSM's own per-process count, not from pagemap (under test): exactly
+	 * the nsame identical pages merged, the unique ones not. Kernels
+	 * without /proc/self/ksm_merging_pages (before 6.1) fall back to the
+	 * global pages_sharing and one PFN for the identical pages. */
 	t0 = now_ms();
 	for (;;) {
 		long long scans = ksm_stat("full_scans");
-
 		long long own = merging_pages();
 
-		if (merged(r, nsame, pfns) &&
-		    (own >= 0 ? own >= (long long)nsame :
-		     ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1))
+		if (own >= 0 ? own == (long long)nsame :
+		    ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1 &&
+		    merged(r, nsame, pfns))
 			break;
 		if (scans - scans0 > KSM_MAX_SCANS || now_ms() - t0 > KSM_TIMEOUT_MS)
-			return "KSM did not merge in time";
+			return own > (long long)nsame ? "KSM merged a unique page" :
+							"KSM did not merge in time";
 		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
 	}
+	if (merging_pages() >= 0)
+		return NULL;
 	/* The unique pages must have stayed apart. */
 	for (size_t i = nsame; i < npages; i++) {
 		if (!pfns[i] || pfns[i] == pfns[0])
