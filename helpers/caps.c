@@ -38,7 +38,7 @@ int pmc_drop_cap(cap_value_t cap)
 	return r;
 }
 
-static int run_child(unsigned uid, bool setuid_too, int (*fn)(void *), void *arg)
+int pmc_run_as_uid(unsigned uid, int (*fn)(void *), void *arg)
 {
 	int status;
 	pid_t pid = fork();
@@ -46,7 +46,7 @@ static int run_child(unsigned uid, bool setuid_too, int (*fn)(void *), void *arg
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (setuid_too && (setgroups(0, NULL), setgid(uid) || setuid(uid)))
+		if (setgroups(0, NULL), setgid(uid) || setuid(uid))
 			_exit(254);
 		if (pmc_drop_cap(CAP_SYS_ADMIN) || pmc_have_cap(CAP_SYS_ADMIN))
 			_exit(255);
@@ -58,14 +58,4 @@ static int run_child(unsigned uid, bool setuid_too, int (*fn)(void *), void *arg
 	if (!WIFEXITED(status))
 		return -ECHILD;
 	return WEXITSTATUS(status);
-}
-
-int pmc_run_unprivileged(int (*fn)(void *), void *arg)
-{
-	return run_child(0, false, fn, arg);
-}
-
-int pmc_run_as_uid(unsigned uid, int (*fn)(void *), void *arg)
-{
-	return run_child(uid, true, fn, arg);
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "fork.h"
 #include "readers.h"
 #include "state.h"
@@ -176,4 +177,15 @@ void child_stop(struct child *c)
 	if (c->shm)
 		munmap(c->shm, CHILD_SHM_ITEMS * sizeof(uint64_t));
 	c->shm = NULL;
+}
+
+static int c_drop_sys_admin(struct child *c, void *addr, size_t n)
+{
+	(void)c; (void)addr; (void)n;
+	return pmc_drop_cap(CAP_SYS_ADMIN) || pmc_have_cap(CAP_SYS_ADMIN) ? 1 : 0;
+}
+
+int child_drop_sys_admin(struct child *c)
+{
+	return child_call(c, c_drop_sys_admin, NULL, 0);
 }

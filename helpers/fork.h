@@ -34,6 +34,8 @@ int child_call(struct child *c, int (*fn)(struct child *c, void *addr, size_t n)
 /* Ready-made calls. */
 int child_write(struct child *c, void *addr, size_t npages);	/* write a byte per page */
 int child_munmap(struct child *c, void *addr, size_t len);
+/* The child drops CAP_SYS_ADMIN for good (checked): 0, or non-zero. */
+int child_drop_sys_admin(struct child *c);
 /* The child's own pagemap entries for npages from addr (npages <= CHILD_SHM_ITEMS). */
 int child_pagemap(struct child *c, const void *addr, size_t npages, uint64_t *out);
 /* Close the pipes, reap the child. */

@@ -17,7 +17,6 @@
 #define PMC_TEST_H
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>

@@ -101,12 +101,6 @@ FIXTURE_TEARDOWN(rules)
 }
 
 /* ---- run in a controlled child (fork.h): arguments by value ---- */
-static int c_drop_admin(struct child *c, void *addr, size_t n)
-{
-	(void)c; (void)addr; (void)n;
-	return pmc_drop_cap(CAP_SYS_ADMIN) || pmc_have_cap(CAP_SYS_ADMIN) ? 1 : 0;
-}
-
 static int c_open_self(struct child *c, void *addr, size_t n)
 {
 	(void)c; (void)addr; (void)n;
@@ -158,7 +152,7 @@ TEST_F(rules, pfn_hidden)
 	REQUIRE_ROOT();
 	BUILD(child_start(&c));
 	ASSERT_EQ(0, child_write(&c, self->r.addr, NPAGES));
-	ASSERT_EQ(0, child_call(&c, c_drop_admin, NULL, 0));
+	ASSERT_EQ(0, child_drop_sys_admin(&c));
 	ASSERT_EQ(0, child_pagemap(&c, self->r.addr, NPAGES, unpriv));
 	root_view(_metadata, &c, self->r.addr, root);
 	child_stop(&c);
@@ -184,7 +178,7 @@ TEST_F(rules, pfn_follows_opener)
 	ASSERT_EQ(0, child_write(&c, self->r.addr, NPAGES));
 	fd = child_call(&c, c_open_self, NULL, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, child_call(&c, c_drop_admin, NULL, 0));
+	ASSERT_EQ(0, child_drop_sys_admin(&c));
 	/* Read without CAP_SYS_ADMIN through the fd opened with it. */
 	ASSERT_EQ(0, child_call(&c, c_read_fd, self->r.addr, (size_t)fd));
 	root_view(_metadata, &c, self->r.addr, root);

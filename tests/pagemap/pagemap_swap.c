@@ -106,12 +106,6 @@ static void expect_slot_holds_page(struct __test_metadata *_metadata,
 	free(buf);
 }
 
-static int c_drop_admin(struct child *c, void *addr, size_t n)
-{
-	(void)c; (void)addr; (void)n;
-	return pmc_drop_cap(CAP_SYS_ADMIN) || pmc_have_cap(CAP_SYS_ADMIN) ? 1 : 0;
-}
-
 TEST_F(swapped, entry)
 {
 	uint64_t e[NPAGES], u[NPAGES];
@@ -143,7 +137,7 @@ TEST_F(swapped, entry)
 	/* Hidden from a reader without CAP_SYS_ADMIN: a child (its ptes are
 	 * copies of the same swap entries) reads its own pagemap. */
 	BUILD(child_start(&c));
-	ASSERT_EQ(0, child_call(&c, c_drop_admin, NULL, 0));
+	ASSERT_EQ(0, child_drop_sys_admin(&c));
 	ASSERT_EQ(0, child_pagemap(&c, self->r.addr, NPAGES, u));
 	child_stop(&c);
 	x.privileged = false;
