@@ -96,9 +96,10 @@ $(O)/unit/%: helpers/tests/%.c $(LIB) $(HDRS) $(KSFT_HDRS)
 unit: $(UNIT_BINS)
 
 # The project's own tests: C unit tests of the helpers, then bats tests of
-# the runner and the tree (names, SKIP reasons, formats).
+# the runner, the results engine and the tree: EVERY self-test file there is.
+SELFTEST_FILES := $(sort $(wildcard helpers/tests/*.bats ci/tests/*.bats))
 check: all unit
-	$(Q)PMC_BUILD=$(abspath $(O)) bats --tap helpers/tests
+	$(Q)PMC_BUILD=$(abspath $(O)) KSFT_SRC_TARBALL=$(KSFT_SRC_TARBALL) bats --tap $(SELFTEST_FILES)
 
 # ---- kselftest collection layout: run_kselftest.sh and the LKFT/KernelCI
 # wrappers run it unchanged. The runner scripts come from the same kernel
