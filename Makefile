@@ -115,11 +115,15 @@ install: all
 		cp ci/config $(INSTALL_DIR)/$$a/config; \
 		for b in $(O)/tests/$$a/*; do \
 			[ -x "$$b" ] || continue; \
-			cp $$b $(INSTALL_DIR)/$$a/; \
+			mkdir -p $(INSTALL_DIR)/$$a/.pmc; \
+			cp $$b $(INSTALL_DIR)/$$a/.pmc/; \
+			cp helpers/report/pmc-ksft-wrap $(INSTALL_DIR)/$$a/$$(basename $$b); \
 			echo "$$a:$$(basename $$b)" >> $(INSTALL_DIR)/kselftest-list.txt; \
 		done; \
 	done
 	$(Q)mkdir -p $(INSTALL_DIR)/bin && cp $(TOOL_BINS) $(INSTALL_DIR)/bin/
+	$(Q)mkdir -p $(INSTALL_DIR)/pmc/report && cp helpers/report/*.py $(INSTALL_DIR)/pmc/report/ && \
+		cp known-issues.txt $(INSTALL_DIR)/pmc/ && { [ ! -r fixes.tsv ] || cp fixes.tsv $(INSTALL_DIR)/pmc/; }
 ifneq ($(KSFT_DIR),)
 	$(Q)for f in $(KSFT_RUNNER); do cp $(KSFT_DIR)/$$f $(INSTALL_DIR)/$$f; done
 else

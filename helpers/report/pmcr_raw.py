@@ -138,9 +138,11 @@ def program_cases(d, prog, status=""):
 
 
 def programs(d):
-    """Programs of a raw results directory: programs.txt order, then on disk."""
-    progs = [p for p in (read(os.path.join(d, "programs.txt"), "") or "").split() if p]
-    if os.path.isdir(d):
+    """Programs of a raw results directory: programs.txt (what was meant to
+    run; files of other programs are stale), else what is on disk."""
+    listed = read(os.path.join(d, "programs.txt"))
+    progs = [p for p in (listed or "").split() if p]
+    if listed is None and os.path.isdir(d):
         for area in sorted(os.listdir(d)):
             ad = os.path.join(d, area)
             if not os.path.isdir(ad) or area.startswith("."):

@@ -147,7 +147,7 @@ rt() {
 	[[ $output == *"missing(expected set)=present"* ]]
 	[ "${lines[-1]}" = "3 passed, 1 failed, 2 skipped" ]
 	[ -s "$T/res/fake/mixed.tap" ]
-	[ -s "$T/res/fake/mixed.log" ]
+	[ -s "$T/res/fake/mixed.times" ]
 }
 
 @test "--filter restricts the run to matching cases" {
@@ -155,7 +155,7 @@ rt() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "3 passed, 0 failed, 0 skipped" ]
-	[ "$(cat "$T/res/fake/mixed.cases")" = "f.v.pass" ]
+	[ "$(cat "$T/res/fake/mixed.list")" = "f.v.pass" ]
 }
 
 @test "known issue: FAIL becomes XFAIL (exit 0), stale entry shows XPASS" {
