@@ -54,6 +54,9 @@ Runs the pagemap-conformance suite on the running kernel.
   --no-build           use the existing build (no compiler needed)
   -h, --help           this text
 
+Exit status: 0 no case failed, 1 a FAIL or ERROR, 4 every case skipped,
+2 usage, dependency, build, lock or output-path errors.
+
 Environment: PMC_TIMEOUT (as --timeout), PMC_STATE_DIR (knob journal and
 locks), KSFT_DIR (kselftest headers from a kernel tree), KNOWN_ISSUES (file,
 default known-issues.txt), PMC_FIXES (fix catalogue, default fixes.tsv),
@@ -232,7 +235,6 @@ run_engine() {
 	fi
 	python3 "$ENGINE" "${a[@]}"
 }
-
 
 if [[ -n $REPORT_FROM ]]; then
 	[[ -d $REPORT_FROM ]] || die "--report-from: '$REPORT_FROM' is not a directory"
