@@ -31,7 +31,7 @@ pmc_session_pids() {
 	local sid=$1 f st pid
 	local -a fields
 	for f in /proc/[0-9]*/stat; do
-		read -r st <"$f" 2>/dev/null || continue
+		{ read -r st <"$f"; } 2>/dev/null || continue
 		pid=${st%% *}
 		fields=(${st##*) })	# state ppid pgrp session ...
 		[[ ${fields[3]:-} == "$sid" && ${fields[0]} != Z ]] && echo "$pid"
