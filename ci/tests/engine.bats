@@ -100,3 +100,21 @@ assert out["f.v.b"]["result"] == "FAIL" and out["f.v.b"]["checks"] == [("tests/x
 assert out["f.v.c"]["result"] == "SKIP" and out["f.v.c"]["reason"] == "needs root"
 PY
 }
+
+@test "the shipped known-issues.txt (and fixes.tsv when present) load without a warning" {
+	local root=$BATS_TEST_DIRNAME/../..
+	run python3 - "$E" "$root" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import pmcr_catalogue as cat, pmcr_known as known
+root = sys.argv[2]
+fixes = os.path.join(root, "fixes.tsv")
+c = cat.load_fixes(fixes) if os.path.exists(fixes) else None
+entries = known.load(os.path.join(root, "known-issues.txt"), c or {}, old_format=c is None)
+assert entries, "no entry loaded"
+print(len(entries), "entries,", "new" if c is not None else "old (TRANSITIONAL)", "format")
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *"known-issues:"* ]]
+}
