@@ -25,6 +25,7 @@ report options:
   --strict           with --format fixes: exit 1 when an id is MISSING or regressed
 """
 import argparse
+import json
 import os
 import sys
 
@@ -133,7 +134,6 @@ def do_vm(a):
     a.format, a.exit = "none", "vm"
     rc = do_report(a, extra)
     # one line per kernel, then the failures (the matrix has the rest)
-    import json
     r = json.load(open(a.json))
     s = r["summary"]
     print("%s: pass %d, fail %d, skip %d, xfail %d, xpass %d, error %d  (%s)" % (

@@ -172,7 +172,7 @@ def verdicts(cat, cases, tags):
         busy.add(fid)
         e = cat[fid]
         state, ev, tests = own[fid]
-        r = None
+        r, by = None, None
         for x in e["relation"]["requires"]:
             if present(x) is False:
                 r = ("n/a", "requires %s, absent here: %s" % (x, verdict(x)["evidence"]))
@@ -180,7 +180,7 @@ def verdicts(cat, cases, tags):
         if r is None and e["kind"] == "fix":
             for rid, re_ in cat.items():
                 if re_["kind"] == "regression" and fid in re_["relation"]["breaks"] and present(rid):
-                    r = ("regressed", "present, regressed by %s: %s" % (rid, verdict(rid)["evidence"]))
+                    r, by = ("regressed", "present, regressed by %s: %s" % (rid, verdict(rid)["evidence"])), rid
                     break
         if r is None and state == "shows":
             r = ("present" if e["kind"] == "regression" else "MISSING", ev)
@@ -195,8 +195,8 @@ def verdicts(cat, cases, tags):
                  "skip": ("n/a", ev), "none": ("n/a", ev)}[state]
         busy.discard(fid)
         memo[fid] = {"verdict": r[0], "evidence": r[1], "tests": tests}
-        if r[0] == "regressed":
-            memo[fid]["regressed_by"] = r[1].split(":", 1)[0].rsplit(" ", 1)[-1]
+        if by:
+            memo[fid]["regressed_by"] = by
         return memo[fid]
 
     return {fid: verdict(fid) for fid in cat}
