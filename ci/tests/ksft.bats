@@ -57,3 +57,17 @@ EOP
 	run "$I/fake/mixed" -l
 	[ "$output" = "harness option -l" ]
 }
+
+@test "wrapper in a flat kselftest collection: the area comes from programs.txt" {
+	local F=$BATS_TEST_TMPDIR/coll
+	mkdir -p "$F/.pmc"
+	cp -r "$I/pmc" "$F/pmc"
+	cp "$I/fake/mixed" "$F/mixed"
+	cp "$I/fake/.pmc/mixed" "$F/.pmc/mixed"
+	printf 'other/prog\nfake/mixed\n' >"$F/programs.txt"
+	run "$F/mixed" f.v.pass f.v.fail
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok 1 fake.f.v.pass"* ]]
+	[[ $output == *"ok 2 fake.f.v.fail # XFAIL the fix is missing here"* ]]
+}
