@@ -102,7 +102,15 @@ pmc_run_program() {
 	[[ -n ${PMC_WORK:-} ]] && : >"$PMC_WORK/sessions/$sid"
 	wait "$sid" || rc=$?
 	pmc_kill_session "$sid"
-	wait "$stamper"
+	# The stamper ends when the last writer closes the FIFO; a process that
+	# escaped the session must not hang the run (bounded poll, then stop).
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$stamper" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill "$stamper" 2>/dev/null || true
+	wait "$stamper" || true
 	rm -f "$fifo"
 	[[ -n ${PMC_WORK:-} ]] && rm -f "$PMC_WORK/sessions/$sid"
 	# A harness killed by the timeout never ran its teardowns: undo what its
