@@ -54,6 +54,18 @@ assert v == {"F": "MISSING", "R": "not affected", "I": "present", "G": "MISSING"
 '
 }
 
+@test "verdicts: a passing case of an [intermittent] deviation proves nothing (unknown)" {
+	verdicts '
+L = ["R\tregression\t%s\t6.19\t-\tbit\s56\tsometimes" % H]
+fd, path = tempfile.mkstemp()
+c = cat.load_fixes((os.write(fd, (L[0] + "\n").encode()), os.close(fd), path)[2])
+v = cat.verdicts(c, [C("a.x", "PASS")], [("a/p", "x", {"id": "R"})], {"a.x"})
+assert v["R"]["verdict"] == "unknown" and "intermittent" in v["R"]["evidence"], v
+v = cat.verdicts(c, [C("a.x", "FAIL", "bit 56 clear")], [("a/p", "x", {"id": "R"})], {"a.x"})
+assert v["R"]["verdict"] == "present", v
+'
+}
+
 @test "catalogue: bad lines are refused with the line number" {
 	verdicts '
 for bad in ["F\tfix\t%s\t6.1\t-\t-" % H, "F\tbugfix\t%s\t6.1\t-\t-\ts" % H, "F\tfix\t%s\t6.1\tbreaks\t-\ts" % H,

@@ -50,8 +50,8 @@ def build(d, known_path=None, fixes_path=None, filtered=False):
             if t["id"] not in cat:
                 print("engine: %s tags '%s' with id %s, which fixes.tsv does not list" % (prog, glob, t["id"]),
                       file=sys.stderr)
-    verdicts = catalogue.verdicts(cat, run["cases"], run["tags"])
     entries = known.load(known_path, cat, old_format=old) if known_path else []
+    verdicts = catalogue.verdicts(cat, run["cases"], run["tags"], known.intermittent_cases(run["cases"], entries))
     known.apply(run["cases"], entries, run["kernel"], run["features"], verdicts)
     run.update(catalogue=cat, verdicts=verdicts, filtered=filtered)
     return run

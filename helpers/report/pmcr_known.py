@@ -72,6 +72,13 @@ def load(path, cat, old_format=False):
     return out
 
 
+def intermittent_cases(cases, entries):
+    """Names of the cases an [intermittent] entry names (conditions aside:
+    they may depend on the verdicts this feeds)."""
+    globs = [e["glob"] for e in entries if e["reason"].startswith("[intermittent]")]
+    return {c["name"] for c in cases if any(fnmatch.fnmatchcase(c["name"], g) for g in globs)}
+
+
 def feature_present(features, name):
     v = (features or {}).get(name)
     if isinstance(v, dict):
