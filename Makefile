@@ -96,9 +96,10 @@ $(O)/unit/%: helpers/tests/%.c $(LIB) $(HDRS) $(KSFT_HDRS)
 unit: $(UNIT_BINS)
 
 # The project's own tests: C unit tests of the helpers, then bats tests of
-# the runner and the tree (names, SKIP reasons, formats).
+# the runner, the results engine and the tree: EVERY self-test file there is.
+SELFTEST_FILES := $(sort $(wildcard helpers/tests/*.bats ci/tests/*.bats))
 check: all unit
-	$(Q)PMC_BUILD=$(abspath $(O)) bats --tap helpers/tests
+	$(Q)PMC_BUILD=$(abspath $(O)) KSFT_SRC_TARBALL=$(KSFT_SRC_TARBALL) bats --tap $(SELFTEST_FILES)
 
 # ---- kselftest collection layout: run_kselftest.sh and the LKFT/KernelCI
 # wrappers run it unchanged. The runner scripts come from the same kernel
@@ -114,11 +115,15 @@ install: all
 		cp ci/config $(INSTALL_DIR)/$$a/config; \
 		for b in $(O)/tests/$$a/*; do \
 			[ -x "$$b" ] || continue; \
-			cp $$b $(INSTALL_DIR)/$$a/; \
+			mkdir -p $(INSTALL_DIR)/$$a/.pmc; \
+			cp $$b $(INSTALL_DIR)/$$a/.pmc/; \
+			cp helpers/report/pmc-ksft-wrap $(INSTALL_DIR)/$$a/$$(basename $$b); \
 			echo "$$a:$$(basename $$b)" >> $(INSTALL_DIR)/kselftest-list.txt; \
 		done; \
 	done
 	$(Q)mkdir -p $(INSTALL_DIR)/bin && cp $(TOOL_BINS) $(INSTALL_DIR)/bin/
+	$(Q)mkdir -p $(INSTALL_DIR)/pmc/report && cp helpers/report/*.py $(INSTALL_DIR)/pmc/report/ && \
+		cp known-issues.txt $(INSTALL_DIR)/pmc/ && { [ ! -r fixes.tsv ] || cp fixes.tsv $(INSTALL_DIR)/pmc/; }
 ifneq ($(KSFT_DIR),)
 	$(Q)for f in $(KSFT_RUNNER); do cp $(KSFT_DIR)/$$f $(INSTALL_DIR)/$$f; done
 else

@@ -9,11 +9,14 @@
 #  3. builds (make O=build);
 #  4. runs the bats files tests/*/*.bats: one @test per C program, each run
 #     under timeout(1) by helpers/bats/common.bash;
-#  5. aggregates the per-case results (helpers/bats/report.awk), applies
-#     known-issues.txt and prints/writes the reports.
+#  5. hands the raw results (one directory, the layout of
+#     helpers/report/pmcr_raw.py) to the results engine
+#     (helpers/report/pmc_report.py: cases, known-issues.txt, fix verdicts
+#     from fixes.tsv, summary / TAP / JUnit / JSON).
 #
 # Exit status: 0 iff no case failed (FAIL or ERROR; XFAIL and XPASS do not
-# fail); 1 when some failed; 2 for usage, dependency or build errors.
+# fail); 1 when some failed; 4 when every case SKIPped (kselftest's skip
+# code); 2 for usage, dependency, build or lock errors.
 # See README.md for the options, formats and the counting rules.
 
 set -u -o pipefail
@@ -44,26 +47,36 @@ Runs the pagemap-conformance suite on the running kernel.
   --self-test          install the dependencies, then run the project's own
                        tests (make check)
   --build-dir DIR      build directory (default: build)
-  --results DIR        where per-program TAP/logs go (default: BUILD/results)
-  --no-build           use the existing build (do not run make)
+  --results DIR        where the raw per-program results go (default:
+                       BUILD/results); one run at a time per directory
+  --report-from DIR    only report raw results made elsewhere (a VM, another
+                       machine, an earlier run); with --tap/--json/--junit/--fixes
+  --no-build           use the existing build (no compiler needed)
   -h, --help           this text
+
+Exit status: 0 no case failed, 1 a FAIL or ERROR, 4 every case skipped,
+2 usage, dependency, build, lock or output-path errors.
 
 Environment: PMC_TIMEOUT (as --timeout), PMC_STATE_DIR (knob journal and
 locks), KSFT_DIR (kselftest headers from a kernel tree), KNOWN_ISSUES (file,
-default known-issues.txt), PMC_SUITE_DIR (directory of the area bats files,
-default tests; used by the self-tests).
+default known-issues.txt), PMC_FIXES (fix catalogue, default fixes.tsv),
+PMC_SUITE_DIR (directory of the area bats files, default tests; used by the
+self-tests).
 EOF
 }
 
+CREATED=()
+drop_created() { ((${#CREATED[@]} == 0)) || rm -f -- "${CREATED[@]}"; CREATED=(); }
 die() {
 	echo "$ME: $*" >&2
+	drop_created
 	exit 2
 }
 note() { echo "$ME: $*" >&2; }
 
 # ------------------------------------------------------------------ options
-LIST=0 FILTER= TAP=0 JUNIT= JSON= JSON_STDOUT=0 JOBS=1 KINFO=0 FIXES=0 STRICT=0
-RESTORE_ONLY=0 SELFTEST=0 NOBUILD=0 BUILD=build RESULTS= TIMEOUT=${PMC_TIMEOUT:-120}
+FIXES_MODE=0 LIST=0 FILTER= TAP=0 JUNIT= JSON= JSON_STDOUT=0 JOBS=1 KINFO=0 STRICT=0
+RESTORE_ONLY=0 SELFTEST=0 NOBUILD=0 BUILD=build RESULTS= TIMEOUT=${PMC_TIMEOUT:-120} REPORT_FROM=
 HAVE_FILTER=0
 
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs an argument (see --help)"; }
@@ -83,7 +96,7 @@ while (($#)); do
 	--timeout) need_arg "$@"; TIMEOUT=$2; shift ;;
 	--timeout=*) TIMEOUT=${1#*=} ;;
 	--kernel-info) KINFO=1 ;;
-	--fixes) FIXES=1 ;;
+	--fixes) FIXES_MODE=1 ;;
 	--strict) STRICT=1 ;;
 	--restore) RESTORE_ONLY=1 ;;
 	--self-test) SELFTEST=1 ;;
@@ -92,6 +105,8 @@ while (($#)); do
 	--results) need_arg "$@"; RESULTS=$2; shift ;;
 	--results=*) RESULTS=${1#*=} ;;
 	--no-build) NOBUILD=1 ;;
+	--report-from) need_arg "$@"; REPORT_FROM=$2; shift ;;
+	--report-from=*) REPORT_FROM=${1#*=} ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -100,7 +115,7 @@ done
 
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive integer, not '$JOBS'"
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds, not '$TIMEOUT'"
-((STRICT == 0 || FIXES == 1)) || die "--strict only makes sense with --fixes"
+((STRICT == 0 || FIXES_MODE == 1)) || die "--strict only makes sense with --fixes"
 ((JSON_STDOUT == 0 || KINFO == 1)) || die "option --json needs a FILE argument (see --help)"
 if ((HAVE_FILTER)); then
 	[[ -n $FILTER ]] || die "--filter needs a non-empty regular expression"
@@ -109,15 +124,16 @@ if ((HAVE_FILTER)); then
 	(($? != 2)) || die "--filter: invalid regular expression '$FILTER'"
 fi
 
-# An output file must be creatable before anything runs; nothing is left
-# behind when it is not.
+# An output file is opened before anything runs (a permission check is not
+# enough: root passes it for /proc/x.xml); one that cannot be is an error,
+# and a file created by the check is removed again when the run stops early.
 check_output() {
 	local f=$1 opt=$2 dir
 	[[ -d $f ]] && die "$opt: '$f' is a directory"
 	dir=$(dirname -- "$f")
 	[[ -d $dir ]] || die "$opt: directory '$dir' does not exist"
-	[[ -w $dir ]] || die "$opt: directory '$dir' is not writable"
-	[[ ! -e $f || -w $f ]] || die "$opt: '$f' is not writable"
+	[[ -e $f ]] || CREATED+=("$f")
+	{ : >>"$f"; } 2>/dev/null || { [[ -e $f ]] || CREATED=("${CREATED[@]/"$f"}"); die "$opt: cannot write '$f'"; }
 }
 [[ -n $JUNIT ]] && check_output "$JUNIT" --junit
 [[ -n $JSON ]] && check_output "$JSON" --json
@@ -125,6 +141,8 @@ check_output() {
 [[ $BUILD = /* ]] || BUILD=$PWD/$BUILD
 SUITE=${PMC_SUITE_DIR:-$PMC_ROOT/tests}
 KNOWN=${KNOWN_ISSUES:-$PMC_ROOT/known-issues.txt}
+FIXES=${PMC_FIXES:-$PMC_ROOT/fixes.tsv}
+ENGINE=$PMC_ROOT/helpers/report/pmc_report.py
 is_root() { [[ $(id -u) == 0 ]]; }
 
 # Unprivileged runs cannot write /run: keep the journal and locks private.
@@ -136,18 +154,23 @@ fi
 # package → how to tell it is installed
 check_deps() {
 	local -a missing=()
-	command -v gcc >/dev/null || missing+=(gcc)
-	command -v make >/dev/null || missing+=(make)
-	command -v bats >/dev/null || missing+=(bats)
-	[[ -r /usr/lib/bats/bats-assert/load.bash ]] || missing+=(bats-assert)
-	[[ -r /usr/lib/bats/bats-support/load.bash ]] || missing+=(bats-support)
-	[[ -r /usr/include/sys/capability.h ]] || missing+=(libcap-dev)
-	command -v xz >/dev/null || missing+=(xz-utils)
-	if [[ -z ${KSFT_DIR:-} && ! -r /usr/src/linux-source-6.12.tar.xz ]] &&
-		! [[ -r $BUILD/ksft/kselftest.h && -r $BUILD/ksft/kselftest_harness.h ]]; then
-		missing+=(linux-source-6.12)
+	command -v python3 >/dev/null || missing+=(python3)
+	if [[ -z $REPORT_FROM ]]; then
+		command -v bats >/dev/null || missing+=(bats)
+		[[ -r /usr/lib/bats/bats-assert/load.bash ]] || missing+=(bats-assert)
+		[[ -r /usr/lib/bats/bats-support/load.bash ]] || missing+=(bats-support)
 	fi
-	((SELFTEST)) && ! command -v python3 >/dev/null && missing+=(python3)
+	# The machine under test needs no compiler with --no-build.
+	if ((NOBUILD == 0)) && [[ -z $REPORT_FROM ]] || ((SELFTEST)); then
+		command -v gcc >/dev/null || missing+=(gcc)
+		command -v make >/dev/null || missing+=(make)
+		[[ -r /usr/include/sys/capability.h ]] || missing+=(libcap-dev)
+		command -v xz >/dev/null || missing+=(xz-utils)
+		if [[ -z ${KSFT_DIR:-} && ! -r /usr/src/linux-source-6.12.tar.xz ]] &&
+			! [[ -r $BUILD/ksft/kselftest.h && -r $BUILD/ksft/kselftest_harness.h ]]; then
+			missing+=(linux-source-6.12)
+		fi
+	fi
 	((${#missing[@]})) || return 0
 
 	local cmd="apt-get update && apt-get install -y ${missing[*]}"
@@ -195,9 +218,32 @@ restore_journal() {
 	return 0
 }
 
+# The results engine over a raw results directory (layout: pmcr_raw.py).
+run_engine() {
+	local dir=$1
+	local -a a=(report "$dir")
+	[[ -r $KNOWN ]] && a+=(--known "$KNOWN")
+	[[ -r $FIXES ]] && a+=(--fixes "$FIXES")
+	((HAVE_FILTER)) && a+=(--filtered)
+	[[ -n $JSON ]] && a+=(--json "$JSON")
+	[[ -n $JUNIT ]] && a+=(--junit "$JUNIT")
+	if ((FIXES_MODE)); then
+		a+=(--format fixes)
+		((STRICT)) && a+=(--strict)
+	elif ((TAP)); then
+		a+=(--format tap)
+	fi
+	python3 "$ENGINE" "${a[@]}"
+}
+
+if [[ -n $REPORT_FROM ]]; then
+	[[ -d $REPORT_FROM ]] || die "--report-from: '$REPORT_FROM' is not a directory"
+	check_deps
+	run_engine "$REPORT_FROM"
+	exit $?
+fi
+
 check_deps
-restore_journal
-((RESTORE_ONLY)) && { note "journal restore done"; exit 0; }
 
 if ((SELFTEST)); then
 	# The project's own tests: unit tests of the helpers and bats tests of
@@ -215,6 +261,48 @@ if ((SELFTEST)); then
 	((rc == 0 && f == 0))
 	exit $?
 fi
+
+# ------------------------------------------------------------ one run at a time
+# Two runs in one build directory would mix their raw results (and builds):
+# the second one stops with a clear message instead.
+mkdir -p "$BUILD" || die "cannot create build directory '$BUILD'"
+exec {LOCKFD}>>"$BUILD/.run.lock" || die "cannot open $BUILD/.run.lock"
+if ! flock -n "$LOCKFD"; then
+	die "another run_tests.sh (pid $(cat "$BUILD/.run.pid" 2>/dev/null || echo '?')) is using $BUILD: wait for it, or give this run its own --build-dir"
+fi
+echo $$ >"$BUILD/.run.pid"
+
+# A run killed with SIGKILL leaves its scratch dir (bats' own run dirs are
+# inside it) and may leave test programs still exiting, each in a session of
+# its own (listed in WORK/sessions). They are killed and waited for before
+# the journal is restored: an entry of a live owner is never undone.
+# shellcheck source=helpers/bats/common.bash
+source "$PMC_ROOT/helpers/bats/common.bash"
+reap_dead_runs() {
+	local w s i alive
+	for w in "$BUILD"/.work.*; do
+		[[ -d $w ]] || continue
+		kill -0 "${w##*.}" 2>/dev/null && [[ ${w##*.} != "$$" ]] && continue
+		for ((i = 0; i < 600; i++)); do
+			alive=0
+			for s in "$w"/sessions/*; do
+				s=${s##*/}
+				if pmc_session_alive "$s"; then
+					alive=1
+					kill -KILL -- "-$s" 2>/dev/null
+					pmc_kill_session "$s"
+				fi
+			done
+			((alive)) || break
+			sleep 0.05	# bounded poll: the kernel is tearing them down
+		done
+		((alive)) && note "warning: processes of a killed run in $w are still exiting"
+		rm -rf "$w"
+	done
+}
+reap_dead_runs
+restore_journal
+((RESTORE_ONLY)) && { note "journal restore done"; exit 0; }
 
 if ((NOBUILD == 0)); then
 	make_quiet all
@@ -252,13 +340,10 @@ for bin in "$BUILD"/tests/*/*; do
 done
 
 # Scratch space inside the build dir (not /tmp: a runner killed with SIGKILL
-# cannot clean up; the next one removes work dirs of dead runners).
-for w in "$BUILD"/.work.*; do
-	kill -0 "${w##*.}" 2>/dev/null || rm -rf "$w"
-done
+# cannot clean up; the next start removes it, see reap_dead_runs).
 WORK=$BUILD/.work.$$
 rm -rf "$WORK"
-mkdir -p "$WORK" || die "cannot create $WORK"
+mkdir -p "$WORK/sessions" "$WORK/tmp" || die "cannot create $WORK"
 PIDS=()
 cleanup() {
 	local p
@@ -268,8 +353,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'note "interrupted"; cleanup; "$BUILD/bin/pmc-journal" restore >&2 2>/dev/null; trap - EXIT; exit 130' INT TERM
 
-# Case lists (asked cases per program) and tags.
-: >"$WORK/meta.tsv"
+# Asked cases per program.
 declare -a U_N=()
 total=0
 for i in "${!U_PROG[@]}"; do
@@ -281,7 +365,6 @@ for i in "${!U_PROG[@]}"; do
 		while read -r n; do
 			[[ -z $FILTER || $area.$n =~ $FILTER ]] && echo "$n" >>"$cf"
 		done < <("$bin" --list)
-		"$bin" --meta | awk -v mode=meta -v prog="$p" -f "$PMC_ROOT/helpers/bats/report.awk" >>"$WORK/meta.tsv"
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"
@@ -290,6 +373,7 @@ for i in "${!U_PROG[@]}"; do
 	[[ -e $cf.missing ]] && U_N[i]=1
 	total=$((total + U_N[i]))
 done
+((total > 0)) || die "no test case matches --filter '$FILTER' (see --list)"
 
 if ((LIST)); then
 	for i in "${!U_PROG[@]}"; do
@@ -297,20 +381,42 @@ if ((LIST)); then
 	done
 	exit 0
 fi
-((total > 0)) || die "no test case matches --filter '$FILTER' (see --list)"
 
-# ------------------------------------------------------------ run
+# ------------------------------------------------------------ raw results
+# The one raw layout (helpers/report/pmcr_raw.py): what is run, the cases
+# asked, the tags; the programs add .tap/.rc/.times (common.bash).
 [[ -n $RESULTS ]] || RESULTS=$BUILD/results
 [[ $RESULTS = /* ]] || RESULTS=$PWD/$RESULTS
 mkdir -p "$RESULTS" || die "cannot create results directory '$RESULTS'"
+exec {RLOCKFD}>>"$RESULTS/.run.lock" || die "cannot open $RESULTS/.run.lock"
+flock -n "$RLOCKFD" || die "another run_tests.sh is writing $RESULTS: wait for it, or pass --results DIR"
 for i in "${!U_PROG[@]}"; do
-	d=$RESULTS/${U_PROG[i]%%/*}
-	rm -f "$d/${U_PROG[i]##*/}".{cases,log,tap,rc,tsv}
+	rm -f "$RESULTS/${U_PROG[i]}".{list,meta,tap,rc,times,missing,cases,log,tsv}
 done
 rm -rf "$RESULTS/bats"
+rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv}
 mkdir -p "$RESULTS/bats"
+: >"$RESULTS/programs.txt"
+for i in "${!U_PROG[@]}"; do
+	((U_N[i] > 0)) || continue
+	p=${U_PROG[i]}
+	mkdir -p "$RESULTS/${p%%/*}"
+	echo "$p" >>"$RESULTS/programs.txt"
+	if [[ -e $WORK/cases.$i.missing ]]; then
+		: >"$RESULTS/$p.missing"
+	else
+		cp "$WORK/cases.$i" "$RESULTS/$p.list"
+		"$BUILD/tests/$p" --meta >"$RESULTS/$p.meta"
+	fi
+done
+uname -r >"$RESULTS/kernel.txt"
+"$BUILD/bin/pmc-probe" --json >"$RESULTS/features.json" 2>/dev/null || echo '{}' >"$RESULTS/features.json"
 
-export PMC_BUILD=$BUILD RESULTS_DIR=$RESULTS PMC_FILTER=$FILTER PMC_TIMEOUT=$TIMEOUT
+# ------------------------------------------------------------ run
+export PMC_BUILD=$BUILD RESULTS_DIR=$RESULTS PMC_FILTER=$FILTER PMC_TIMEOUT=$TIMEOUT PMC_WORK=$WORK
+# bats makes its run directories under TMPDIR: inside WORK, so that a killed
+# run leaves none behind; the programs get the caller's TMPDIR back.
+export PMC_TMPDIR_SET=${TMPDIR+1} PMC_TMPDIR_ORIG=${TMPDIR-}
 ((TAP)) || echo "pagemap-conformance on $(uname -r): $total cases in $(printf '%s\n' "${U_N[@]}" | grep -vc '^0$') programs" >&2
 START=$(date +%s.%N)
 
@@ -326,7 +432,7 @@ if ((JOBS == 1)); then
 		done
 		seen[$f]=1
 		((want)) || continue
-		bats --tap "$f" >"$RESULTS/bats/$(basename "$f" .bats).log" 2>&1
+		TMPDIR=$WORK/tmp bats --tap "$f" >"$RESULTS/bats/$(basename "$f" .bats).log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-
 	done
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
@@ -334,8 +440,8 @@ else
 	for i in "${!U_PROG[@]}"; do
 		((U_N[i] > 0)) || continue
 		while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
-		bats --tap -f "^${U_TEST[i]}\$" "${U_FILE[i]}" \
-			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 &
+		TMPDIR=$WORK/tmp bats --tap -f "^${U_TEST[i]}\$" "${U_FILE[i]}" \
+			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- &
 		PIDS+=($!)
 	done
 	wait
@@ -345,63 +451,9 @@ END=$(date +%s.%N)
 # Anything a dead program left behind (normally nothing).
 "$BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/journal: /' >&2 || true
 
-# ------------------------------------------------------------ aggregate
-: >"$WORK/raw.tsv"
-for i in "${!U_PROG[@]}"; do
-	((U_N[i] > 0)) || continue
-	p=${U_PROG[i]} area=${p%%/*}
-	tsv=$RESULTS/$area/${p##*/}.tsv
-	if [[ -e $WORK/cases.$i.missing ]]; then
-		printf '%s.%s\t%s\tERROR\t# program not built\n' "$area" "${p##*/}" "$p" >>"$WORK/raw.tsv"
-	elif [[ -s $tsv ]]; then
-		cat "$tsv" >>"$WORK/raw.tsv"
-	else
-		# bats never ran the program (bats error, renamed @test ...).
-		sed "s|.*|$area.&\t$p\tERROR\t# the program was not run (see $RESULTS/bats)|" \
-			"$WORK/cases.$i" >>"$WORK/raw.tsv"
-	fi
-done
-
-"$BUILD/bin/pmc-probe" 2>/dev/null | awk 'NR > 1 { print $1 "\t" $2 }' >"$WORK/features.tsv"
-if [[ ! -r $KNOWN ]]; then
-	: >"$WORK/known"
-	KNOWN=$WORK/known
-fi
-awk -v mode=apply -v release="$(uname -r)" -v kfile="$KNOWN" -v ffile="$WORK/features.tsv" \
-	-f "$PMC_ROOT/helpers/bats/report.awk" "$KNOWN" "$WORK/features.tsv" "$WORK/raw.tsv" \
-	>"$WORK/records.tsv" || die "known-issues could not be applied"
-cp "$WORK/records.tsv" "$RESULTS/records.tsv"
-cp "$WORK/meta.tsv" "$RESULTS/meta.tsv"
-
-report() {
-	awk -v mode="$1" -v mfile="$WORK/meta.tsv" -v filtered="$HAVE_FILTER" "${@:2}" -f "$PMC_ROOT/helpers/bats/report.awk" \
-		"$WORK/meta.tsv" "$WORK/records.tsv"
-}
-
-if [[ -n $JUNIT ]]; then
-	awk -v mode=junit -f "$PMC_ROOT/helpers/bats/report.awk" "$WORK/records.tsv" >"$JUNIT.tmp.$$" &&
-		mv "$JUNIT.tmp.$$" "$JUNIT" || { rm -f "$JUNIT.tmp.$$"; die "--junit: cannot write '$JUNIT'"; }
-fi
-if [[ -n $JSON ]]; then
-	probe=$("$BUILD/bin/pmc-probe" --json 2>/dev/null)
-	feats=${probe#*\"features\":}
-	feats=${feats%\}}
-	[[ $feats == \{* ]] || feats="{}"
-	report json -v kernel="$(uname -r)" -v features="$feats" >"$JSON.tmp.$$" &&
-		mv "$JSON.tmp.$$" "$JSON" || { rm -f "$JSON.tmp.$$"; die "--json: cannot write '$JSON'"; }
-fi
-
-failed=$(awk -F'\t' '$3 == "FAIL" || $3 == "ERROR"' "$WORK/records.tsv" | wc -l)
-if ((FIXES)); then
-	report fixes
-	missing=$(report fixes | grep -c '^  MISSING ' || true)
-	((STRICT && missing > 0)) && exit 1
-	exit 0
-fi
-if ((TAP)); then
-	awk -v mode=tap -f "$PMC_ROOT/helpers/bats/report.awk" "$WORK/records.tsv"
-else
+# ------------------------------------------------------------ report
+if ((TAP == 0 && FIXES_MODE == 0)); then
 	awk -v s="$START" -v e="$END" 'BEGIN { printf "wall time: %.1f s\n", e - s }' >&2
-	report human
 fi
-((failed == 0))
+CREATED=()
+run_engine "$RESULTS"

@@ -5,13 +5,22 @@
 #
 # For every fault of libpmcfault.so's catalogue, run the test programs that
 # can observe it (those that touch the perturbed interface, learned from a
-# traced baseline run) with the fault injected, and record which test cases
-# turned from PASS to FAIL. A fault is "killed" when at least one case fails
-# by an assertion (a decoded "# file:line:" line), not by a crash or a
-# timeout. Controls (harmless perturbations) must kill nothing.
+# traced baseline run) with the fault injected, and classify it from the
+# results engine's verdicts (helpers/report/pmc_report.py, raw results, no
+# known issues) against the baseline's:
+#   killed    some case PASS -> FAIL (an assertion; ERROR = crash/timeout
+#             never kills)
+#   masked    some case that did not SKIP in the baseline SKIPs: a broken
+#             kernel must FAIL, never SKIP. Fails the run like a survivor,
+#             even when another case killed the fault.
+#   survived  neither (unless ci/mutate-unobservable.txt explains why this
+#             machine cannot observe it).
+# Controls (harmless perturbations) must neither kill nor mask anything.
+# Cases of [intermittent] known issues flip on their own: they are ignored.
 #
 #   ci/mutate.sh [-j N] [-o DIR] [FAULT...]
 # Output: the kill matrix on stdout and in DIR/report.md (default results/mutate).
+# Exit 1 when a fault survived or was masked, or a control failed.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${PMC_BUILD:-$here/build}
@@ -38,20 +47,30 @@ rm -rf "$out/runs"; mkdir -p "$out/runs"
 mapfile -t progs < <(cd "$build/tests" && ls -d */* 2>/dev/null | sort)
 [ ${#progs[@]} -gt 0 ] || { echo "mutate: no test programs under $build/tests" >&2; exit 2; }
 
-# run_one FAULT PROG: run PROG under FAULT, TAP to runs/FAULT/PROG.tap
+# run_one FAULT PROG: run PROG under FAULT into runs/FAULT, the engine's raw
+# layout (PROG.list, .tap, .rc; PROG.trace for the interfaces it touched)
 run_one() {
 	local fault=$1 prog=$2 dir="$out/runs/$1"
 	mkdir -p "$dir/$(dirname "$prog")"
+	"$build/tests/$prog" --list >"$dir/$prog.list"
 	PMC_FAULT=$fault PMC_FAULT_TRACE=$dir/$prog.trace LD_PRELOAD=$lib \
 		timeout --kill-after=5 "$per_prog_timeout" "$build/tests/$prog" \
 		>"$dir/$prog.tap" 2>&1
 	echo $? >"$dir/$prog.rc"
+}
+# engine FAULT PROG...: the engine's per-case results of that run
+engine() {
+	local dir="$out/runs/$1"
+	shift
+	printf '%s\n' "$@" >"$dir/programs.txt"
+	python3 "$here/helpers/report/pmc_report.py" report "$dir" --format none --json "$dir/results.json" || true
 }
 export -f run_one
 export out lib build per_prog_timeout
 
 # Baseline with the library loaded and no fault: learn interfaces and results.
 printf '%s\n' "${progs[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one none {}'
+engine none "${progs[@]}"
 
 # Which programs can see a fault: by the interface its name perturbs.
 iface_of() {
@@ -63,6 +82,7 @@ iface_of() {
 	kpc-*) echo kpagecount ;;
 	kp-*) echo kpage ;;
 	scan-*) echo scan ;;
+	*) echo any ;;	# a fault of a new family: every program may see it
 	esac
 }
 progs_for() {
@@ -75,16 +95,6 @@ progs_for() {
 		*) grep -qx "$want" "$t" 2>/dev/null && echo "$p" ;;
 		esac
 	done
-}
-
-# Case results of one run: "name RESULT" lines (RESULT PASS/FAIL/SKIP).
-cases() {
-	sed -nE 's/^ok [0-9]+ ([^ ]+) # (SKIP|skip).*/\1 SKIP/p; t; s/^ok [0-9]+ ([^ ]+).*/\1 PASS/p; s/^not ok [0-9]+ ([^ ]+).*/\1 FAIL/p' "$1" 2>/dev/null
-}
-
-# The output of one case: from its "RUN name" line to its result line.
-case_block() {
-	awk -v n="$2" '$0 ~ "RUN +" n " " {on=1} on {print} on && $0 ~ "^(not )?ok [0-9]+ " n "( |$)" {exit}' "$1"
 }
 
 mapfile -t faults < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else
@@ -105,61 +115,72 @@ done <"$here/ci/mutate-unobservable.txt"
 
 # Cases of documented intermittent kernel deviations flip on their own:
 # they can neither kill a fault nor fail a control.
-intermittent=()
-while read -r glob _ reason; do
-	[[ $reason == "[intermittent]"* ]] && intermittent+=("$glob")
-done < <(grep -v '^#' "${KNOWN_ISSUES:-$here/known-issues.txt}" 2>/dev/null)
-is_intermittent() {
-	local g
-	for g in "${intermittent[@]}"; do
-		# shellcheck disable=SC2053
-		[[ $1 == $g ]] && return 0
-	done
-	return 1
+known=${KNOWN_ISSUES:-$here/known-issues.txt}
+
+# classify FAULT: "kind<TAB>cases" from the engine's results of the run
+# against the baseline's. kind: killed masked crash none
+classify() {
+	python3 - "$out/runs/none/results.json" "$out/runs/$1/results.json" "$known" <<'PY'
+import fnmatch, json, sys
+base = {t["name"]: t["result"] for t in json.load(open(sys.argv[1]))["tests"]}
+try:
+    run = {t["name"]: t["result"] for t in json.load(open(sys.argv[2]))["tests"]}
+except (OSError, ValueError):
+    run = {}
+globs = []
+try:
+    for line in open(sys.argv[3]):
+        if "[intermittent]" in line and not line.startswith("#"):
+            globs.append(line.split()[0])
+except OSError:
+    pass
+kills, masks, crashes = [], [], []
+for name, res in run.items():
+    if any(fnmatch.fnmatchcase(name, g) for g in globs):
+        continue
+    b = base.get(name)
+    if res == "SKIP" and b not in (None, "SKIP"):
+        masks.append(name)
+    elif b == "PASS" and res == "FAIL":
+        kills.append(name)
+    elif b == "PASS" and res == "ERROR":
+        crashes.append(name + "(crash/timeout)")
+kind = "masked" if masks else "killed" if kills else "crash" if crashes else "none"
+print(kind + "\t" + " ".join((masks and ["masked:"] + masks) + kills + crashes))
+PY
 }
 
-killed=0 total=0 survivors=() explained=() controls_bad=()
+killed=0 total=0 survivors=() explained=() controls_bad=() masked=()
 start=$(date +%s)
 for f in "${faults[@]}"; do
 	mapfile -t ps < <(progs_for "$(iface_of "$f")")
+	mkdir -p "$out/runs/$f"
 	if [ ${#ps[@]} -gt 0 ]; then
 		printf '%s\n' "${ps[@]}" | xargs -P "$jobs" -I{} bash -c "run_one '$f' {}"
 	fi
-	kills=() kind=assertion
-	for p in "${ps[@]}"; do
-		area=${p%%/*}
-		while read -r name res; do
-			base=$(cases "$out/runs/none/$p.tap" | awk -v n="$name" '$1==n{print $2}')
-			[ "$base" = PASS ] && [ "$res" = FAIL ] || continue
-			is_intermittent "$area.$name" && continue
-			# Killed by an assertion only if the case's own block holds a
-			# decoded check line ("# file:line:test:...").
-			if case_block "$out/runs/$f/$p.tap" "$name" | grep -qE "^# [^ ]+:[0-9]+:"; then
-				kills+=("$area.$name")
-			else
-				kills+=("$area.$name(crash/timeout)"); kind=crash
-			fi
-		done < <(cases "$out/runs/$f/$p.tap")
-		# A program that died before reporting is a crash, never a kill.
-		rc=$(cat "$out/runs/$f/$p.rc" 2>/dev/null)
-		{ [ "$rc" = 124 ] || [ "$rc" = 137 ]; } && kind=timeout
-	done
+	engine "$f" "${ps[@]}"
+	IFS=$'\t' read -r kind cases < <(classify "$f")
+	read -ra kills <<<"$cases"
+	shown="${kills[*]:0:3}$([ ${#kills[@]} -gt 3 ] && echo " (+$(( ${#kills[@]} - 3 )))")"
 	case $f in
 	ctl-*)
-		[ ${#kills[@]} -eq 0 ] || controls_bad+=("$f")
-		echo "| $f (control) | ${#ps[@]} | ${kills[*]:0:3} | $([ ${#kills[@]} -eq 0 ] && echo 'survived: ok' || echo 'FAILED CONTROL') |" >>"$report"
+		[ "$kind" = none ] || controls_bad+=("$f")
+		echo "| $f (control) | ${#ps[@]} | $shown | $([ "$kind" = none ] && echo 'survived: ok' || echo "FAILED CONTROL ($kind)") |" >>"$report"
 		continue ;;
 	esac
 	total=$((total + 1))
-	if [ ${#kills[@]} -gt 0 ] && [ "$kind" = assertion ]; then
+	if [ "$kind" = killed ]; then
 		killed=$((killed + 1))
-		echo "| $f | ${#ps[@]} | ${kills[*]:0:3}$([ ${#kills[@]} -gt 3 ] && echo " (+$(( ${#kills[@]} - 3 )))") | $kind |" >>"$report"
+		echo "| $f | ${#ps[@]} | $shown | killed |" >>"$report"
+	elif [ "$kind" = masked ]; then
+		masked+=("$f")
+		echo "| $f | ${#ps[@]} | $shown | MASKED (a case SKIPs under the fault) |" >>"$report"
 	elif [[ -n ${unobservable[$f]:-} ]]; then
 		explained+=("$f")
 		echo "| $f | ${#ps[@]} |  | unobservable here: ${unobservable[$f]} |" >>"$report"
 	else
 		survivors+=("$f")
-		echo "| $f | ${#ps[@]} | ${kills[*]:0:3} | SURVIVED${kills:+ ($kind)} |" >>"$report"
+		echo "| $f | ${#ps[@]} | $shown | SURVIVED${cases:+ ($kind)} |" >>"$report"
 	fi
 done
 elapsed=$(( $(date +%s) - start ))
@@ -171,8 +192,9 @@ orate=$(awk -v k=$killed -v t=$observable 'BEGIN{printf "%.1f", t ? 100*k/t : 0}
 	echo "Kill rate: $killed/$total faults ($rate%); of the faults observable here: $killed/$observable ($orate%); ${elapsed}s."
 	[ ${#explained[@]} -eq 0 ] || echo "Unobservable here (ci/mutate-unobservable.txt): ${explained[*]}"
 	[ ${#survivors[@]} -eq 0 ] || echo "Surviving faults: ${survivors[*]}"
+	[ ${#masked[@]} -eq 0 ] || echo "Masked faults (a case SKIPs instead of FAILing): ${masked[*]}"
 	[ ${#controls_bad[@]} -eq 0 ] && echo "Controls: all passed." || echo "Controls FAILED: ${controls_bad[*]}"
 } >>"$report"
 cat "$report"
 "$build/bin/pmc-journal" restore >/dev/null 2>&1
-[ ${#controls_bad[@]} -eq 0 ]
+[ ${#controls_bad[@]} -eq 0 ] && [ ${#survivors[@]} -eq 0 ] && [ ${#masked[@]} -eq 0 ]

@@ -13,6 +13,12 @@ setup() {
 	D=$BATS_TEST_TMPDIR/out
 	mkdir -p "$D"
 	printf 'pagemap/prog_a\npagemap/prog_b\n' > "$D/programs.txt"
+	export PMC_FIXES=$BATS_TEST_TMPDIR/fixes.tsv
+	{
+		printf 'FIX-1\tfix\t%s\t6.9\t-\tmissing\\(expected\tset\\)\ts1\n' 0123456789ab0123456789ab0123456789ab0123 | sed 's/expected\tset/expected set/'
+		printf 'FIX-2\tfix\t%s\t6.10\t-\t-\ts2\n' 1123456789ab0123456789ab0123456789ab0123
+		printf 'FEAT-3\tfeature\t%s\t6.7\t-\t-\ts3\n' 2123456789ab0123456789ab0123456789ab0123
+	} > "$PMC_FIXES"
 }
 
 frames_a() {
@@ -23,9 +29,9 @@ f.v.fail
 f.v.skip
 @@PMC:END list pagemap/prog_a 0
 @@PMC:BEGIN meta pagemap/prog_a
-{"test":"f.v.fail","kind":"fix","id":"FIX-1","commit":"0123456789ab","subject":"s1","release":"6.9","state":"x"}
-{"test":"f.v.pass","kind":"fix","id":"FIX-2","commit":"","subject":"s2","release":"6.10","state":"x"}
-{"test":"f.v.skip","kind":"feature","id":"FEAT-3","commit":"","subject":"s3","release":"6.7","state":"x"}
+{"test":"f.v.fail","id":"FIX-1"}
+{"test":"f.v.pass","id":"FIX-2"}
+{"test":"f.v.skip","id":"FEAT-3"}
 @@PMC:END meta pagemap/prog_a 0
 @@PMC:BEGIN tap pagemap/prog_a
 TAP version 13
@@ -72,15 +78,15 @@ res = {t["name"]: (t["result"], t["reason"]) for t in r["tests"]}
 assert r["kernel"] == "6.1.0-test", r["kernel"]
 assert r["features"]["pagemap_scan"]["present"] is False
 assert res["pagemap.f.v.pass"][0] == "PASS"
-assert res["pagemap.f.v.fail"] == ("FAIL", "prog_a.c:10:fail:pagemap page 0: missing(expected set)=present"), res["pagemap.f.v.fail"]
+assert res["pagemap.f.v.fail"] == ("FAIL", "# prog_a.c:10:fail:pagemap page 0: missing(expected set)=present"), res["pagemap.f.v.fail"]
 assert res["pagemap.f.v.skip"] == ("SKIP", "needs something")
 assert res["pagemap.g.one"][0] == "PASS"
-assert res["pagemap.g.two"][0] == "ERROR" and "timeout" in res["pagemap.g.two"][1]
-assert r["summary"] == {"passed": 2, "failed": 1, "skipped": 1, "xfail": 0, "xpass": 0, "error": 1}, r["summary"]
+assert res["pagemap.g.two"][0] == "ERROR" and "timed out" in res["pagemap.g.two"][1]
+assert r["summary"] == {"passed": 2, "failed": 2, "skipped": 1, "pass": 2, "fail": 1, "skip": 1, "xfail": 0, "xpass": 0, "error": 1}, r["summary"]
 fx = {f["id"]: f for f in r["fixes"]}
-assert fx["FIX-1"]["verdict"] == "MISSING" and "missing(expected set)" in fx["FIX-1"]["reason"]
+assert fx["FIX-1"]["verdict"] == "MISSING" and "missing(expected set)" in fx["FIX-1"]["evidence"]
 assert fx["FIX-2"]["verdict"] == "present"
-assert fx["FEAT-3"]["verdict"] == "n/a" and fx["FEAT-3"]["reason"] == "needs something"
+assert fx["FEAT-3"]["verdict"] == "n/a" and fx["FEAT-3"]["evidence"] == "SKIP: needs something"
 EOF
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -s "$D/pagemap/prog_a.tap" ] && [ "$(cat "$D/pagemap/prog_a.rc")" = 1 ]
@@ -129,9 +135,9 @@ assert all("guest never reported" in t["reason"] for t in r["tests"])' "$D/resul
 	printf 'pagemap/prog_a\n' > "$D/programs.txt"
 	cat > "$D/known.txt" <<'EOF'
 # comment
-pagemap.f.v.fail release=6.1.* known deviation (evidence)
-pagemap.f.v.pass feature=soft_dirty stale entry
-pagemap.f.v.skip * skips are left alone
+pagemap.f.v.fail release=6.1.* missing\(expected known deviation (evidence)
+pagemap.f.v.pass feature=soft_dirty . stale entry (PASS: the symptom is not looked at)
+pagemap.f.v.skip * . skips are left alone
 EOF
 	run python3 "$R" vm "$D" --known "$D/known.txt"
 	[ "$status" -eq 0 ]
@@ -139,7 +145,7 @@ EOF
 import json, sys
 r = json.load(open(sys.argv[1]))
 res = {t["name"]: t for t in r["tests"]}
-assert res["pagemap.f.v.fail"]["result"] == "XFAIL" and "observed" in res["pagemap.f.v.fail"]["reason"]
+assert res["pagemap.f.v.fail"]["result"] == "XFAIL" and "missing(expected set)=present" in res["pagemap.f.v.fail"]["reason"]
 assert res["pagemap.f.v.pass"]["result"] == "XPASS"
 assert res["pagemap.f.v.skip"]["result"] == "SKIP"' "$D/results.json"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -156,7 +162,7 @@ assert res["pagemap.f.v.skip"]["result"] == "SKIP"' "$D/results.json"
 	[ "$status" -eq 3 ]
 	grep -q '^| pagemap.f.v.fail | FAIL \[1\] | — | FIX-1 0123456789ab |$' "$BATS_TEST_TMPDIR/m/matrix.md"
 	grep -q '^| FIX-1 | fix | 0123456789ab | 6.9 | s1 | MISSING \[[0-9]*\] | — |$' "$BATS_TEST_TMPDIR/m/matrix.md"
-	grep -q 'title="prog_a.c:10' "$BATS_TEST_TMPDIR/m/matrix.html"
+	grep -q 'title="# prog_a.c:10' "$BATS_TEST_TMPDIR/m/matrix.html"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$BATS_TEST_TMPDIR/m/matrix.json"
 }
 
@@ -171,4 +177,43 @@ assert res["pagemap.f.v.skip"]["result"] == "SKIP"' "$D/results.json"
 	[ "$status" -eq 2 ]
 	run "$VM" /nonexistent --thp sometimes
 	[ "$status" -eq 2 ]
+}
+
+@test "the same raw results through the host path and the VM path give identical JSON" {
+	cat > "$D/known.txt" <<'EOF'
+pagemap.f.v.fail missing=FIX-1 - the fix is missing
+pagemap.g.one * . [intermittent] flips
+EOF
+	{ echo "@@PMC:HELLO 6.1.0-test"; echo '@@PMC:BEGIN probe -'
+	  echo '{"kernel":"6.1.0-test","features":{"soft_dirty":{"present":true,"detail":""}}}'
+	  echo '@@PMC:END probe - 0'; frames_a; frames_b_complete; echo "@@PMC:DONE 2"; } > "$D/results.raw"
+	# host layout of the same raw results, as run_tests.sh writes it
+	H=$BATS_TEST_TMPDIR/host
+	mkdir -p "$H/pagemap"
+	cp "$D/programs.txt" "$H/"
+	echo 6.1.0-test > "$H/kernel.txt"
+	echo '{"kernel":"6.1.0-test","features":{"soft_dirty":{"present":true,"detail":""}}}' > "$H/features.json"
+	frames_a | sed -n '/BEGIN list/,/END list/p' | sed '1d;$d' > "$H/pagemap/prog_a.list"
+	frames_a | sed -n '/BEGIN meta/,/END meta/p' | sed '1d;$d' > "$H/pagemap/prog_a.meta"
+	frames_a | sed -n '/BEGIN tap/,/END tap/p' | sed '1d;$d' > "$H/pagemap/prog_a.tap"
+	echo 1 > "$H/pagemap/prog_a.rc"
+	printf 'g.one\ng.two\n' > "$H/pagemap/prog_b.list"
+	echo 'ok 1 g.one' > "$H/pagemap/prog_b.tap"
+	echo 137 > "$H/pagemap/prog_b.rc"
+	run python3 "$R" vm "$D" --known "$D/known.txt"
+	[ "$status" -eq 3 ]
+	KNOWN_ISSUES=$D/known.txt run "$BATS_TEST_DIRNAME/../../run_tests.sh" --report-from "$H" --json "$H/results.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	run python3 - "$D/results.json" "$H/results.json" <<'EOF'
+import json, sys
+vm, host = (json.load(open(f)) for f in sys.argv[1:])
+vm.pop("run")
+assert vm == host, json.dumps([vm, host], indent=1)
+t = {x["name"]: x["result"] for x in host["tests"]}
+assert t == {"pagemap.f.v.pass": "PASS", "pagemap.f.v.fail": "XFAIL", "pagemap.f.v.skip": "SKIP",
+             "pagemap.g.one": "XPASS", "pagemap.g.two": "ERROR"}, t
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -8,44 +8,68 @@
 # pmc_run_program AREA/PROG
 #   - runs $PMC_BUILD/tests/AREA/PROG under timeout(1) (bats 1.8.2's
 #     BATS_TEST_TIMEOUT does not kill): ${PMC_TIMEOUT:-120} s, then SIGKILL
-#     5 s later;
+#     5 s later, in a session of its own (registered in $PMC_WORK/sessions
+#     so that the next start can kill what a SIGKILLed run left);
 #   - passes the selected case names (from `PROG --list`, full names
 #     AREA.fixture.variant.test matched against the ERE $PMC_FILTER);
 #     no case selected → the bats test is skipped and nothing is recorded;
-#   - saves into $RESULTS_DIR/AREA/: PROG.cases (asked), PROG.log (stdout +
-#     stderr, interleaved), PROG.tap (the TAP lines of it), PROG.rc (exit
-#     status), PROG.tsv (per-case results, see tap2cases.awk);
-#   - fails iff a case failed, the program crashed or timed out (a case it
-#     never reported is an ERROR), skips iff every case skipped.
+#   - writes the raw results into $RESULTS_DIR/AREA/ (the layout the results
+#     engine reads, helpers/report/pmcr_raw.py): PROG.list (asked), PROG.meta,
+#     PROG.tap (stdout + stderr, interleaved), PROG.times (the wall-clock
+#     time of each line of PROG.tap), PROG.rc (exit status);
+#   - fails iff the program reported a failure, crashed or timed out; skips
+#     iff every case it reported skipped. The verdicts themselves (known
+#     issues, ERROR for unreported cases, ...) are the engine's.
 #
 # Defaults make a bats file runnable on its own: `bats tests/pagemap`.
 
 PMC_ROOT=${PMC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PMC_BUILD=${PMC_BUILD:-$PMC_ROOT/build}
 
-# SIGKILL what is left of session $1 (test children of a killed harness).
-pmc_kill_session() {
+# Processes of session $1 (test children of a killed harness included).
+pmc_session_pids() {
 	local sid=$1 f st pid
 	local -a fields
 	for f in /proc/[0-9]*/stat; do
-		read -r st <"$f" 2>/dev/null || continue
+		{ read -r st <"$f"; } 2>/dev/null || continue
 		pid=${st%% *}
 		fields=(${st##*) })	# state ppid pgrp session ...
-		[[ ${fields[3]:-} == "$sid" && $pid != "$sid" ]] && kill -KILL "$pid" 2>/dev/null
+		[[ ${fields[3]:-} == "$sid" && ${fields[0]} != Z ]] && echo "$pid"
 	done
 	return 0
+}
+pmc_session_alive() { [[ -n $(pmc_session_pids "$1") ]]; }
+
+# SIGKILL what is left of session $1 (its leader excepted).
+pmc_kill_session() {
+	local pid
+	for pid in $(pmc_session_pids "$1"); do
+		[[ $pid != "$1" ]] && kill -KILL "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# stdin -> $1 (the lines) and $2 (one wall-clock time per line).
+pmc_stamp() {
+	local line
+	exec 3>"$1" 4>"$2"
+	while IFS= read -r line || [[ -n $line ]]; do
+		printf '%s\n' "$line" >&3
+		printf '%s\n' "${EPOCHREALTIME/,/.}" >&4
+	done
+	exec 3>&- 4>&-
 }
 
 pmc_run_program() {
 	local area=${1%%/*} prog=${1##*/}
 	local bin="$PMC_BUILD/tests/$area/$prog"
 	local results=${RESULTS_DIR:-${BATS_RUN_TMPDIR:-/tmp}/pmc-results}
-	local dir="$results/$area" rc=0 n total failed skipped
-	local -a names=()
+	local dir="$results/$area" rc=0 fifo stamper sid
+	local -a names=() tmpenv=()
 
 	[[ -x $bin ]] || { echo "# $bin: not built (run make)" >&2; return 1; }
 	mkdir -p "$dir"
-	rm -f "$dir/$prog".{cases,log,tap,rc,tsv}
+	rm -f "$dir/$prog".{list,meta,tap,rc,times}
 
 	mapfile -t names < <("$bin" --list | while read -r n; do
 		if [[ -z ${PMC_FILTER:-} ]] || [[ $area.$n =~ $PMC_FILTER ]]; then
@@ -55,45 +79,55 @@ pmc_run_program() {
 	if ((${#names[@]} == 0)); then
 		skip "no case selected by the filter"
 	fi
-	printf '%s\n' "${names[@]}" >"$dir/$prog.cases"
+	printf '%s\n' "${names[@]}" >"$dir/$prog.list"
+	"$bin" --meta >"$dir/$prog.meta" 2>/dev/null
 
+	# The runner points TMPDIR at its scratch dir for bats; the program
+	# gets the caller's.
+	case ${PMC_TMPDIR_SET-x} in
+	1) tmpenv=(env "TMPDIR=$PMC_TMPDIR_ORIG") ;;
+	'') tmpenv=(env -u TMPDIR) ;;
+	esac
+
+	fifo=$(mktemp -u "$dir/.$prog.fifo.XXXXXX")
+	mkfifo "$fifo"
+	pmc_stamp "$dir/$prog.tap" "$dir/$prog.times" <"$fifo" &
+	stamper=$!
 	# In its own session: the harness runs each case in a child of its own
 	# process group, which outlives a harness killed by the timeout; the
 	# session finds them.
-	setsid -w timeout --kill-after=5 "${PMC_TIMEOUT:-120}" "$bin" "${names[@]}" \
-		>"$dir/$prog.log" 2>&1 </dev/null &
-	local sid=$!
+	"${tmpenv[@]}" setsid -w timeout --kill-after=5 "${PMC_TIMEOUT:-120}" "$bin" "${names[@]}" \
+		>"$fifo" 2>&1 </dev/null &
+	sid=$!
+	[[ -n ${PMC_WORK:-} ]] && : >"$PMC_WORK/sessions/$sid"
 	wait "$sid" || rc=$?
 	pmc_kill_session "$sid"
+	# The stamper ends when the last writer closes the FIFO; a process that
+	# escaped the session must not hang the run (bounded poll, then stop).
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$stamper" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill "$stamper" 2>/dev/null || true
+	wait "$stamper" || true
+	rm -f "$fifo"
+	[[ -n ${PMC_WORK:-} ]] && rm -f "$PMC_WORK/sessions/$sid"
 	# A harness killed by the timeout never ran its teardowns: undo what its
 	# dead cases left (entries of live owners, e.g. --jobs peers, stay).
 	if ((rc != 0)) && [[ -x $PMC_BUILD/bin/pmc-journal ]]; then
-		"$PMC_BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/# journal: /' >>"$dir/$prog.log" || true
+		"$PMC_BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/# journal: /' >>"$dir/$prog.tap" || true
 	fi
 	echo "$rc" >"$dir/$prog.rc"
-	grep -E '^(TAP version|1\.\.|(not )?ok [0-9]|#)' "$dir/$prog.log" >"$dir/$prog.tap" || true
-	awk -v area="$area" -v prog="$prog" -v rc="$rc" \
-		-f "$PMC_ROOT/helpers/bats/tap2cases.awk" \
-		"$dir/$prog.cases" "$dir/$prog.log" >"$dir/$prog.tsv"
 
-	total=$(wc -l <"$dir/$prog.tsv")
-	failed=$(awk -F'\t' '$3 == "FAIL" || $3 == "ERROR"' "$dir/$prog.tsv" | wc -l)
-	skipped=$(awk -F'\t' '$3 == "SKIP"' "$dir/$prog.tsv" | wc -l)
-	if ((failed > 0)); then
+	if ((rc != 0 && rc != 4)) || grep -q '^not ok ' "$dir/$prog.tap"; then
 		# bats shows this output for a failed test.
-		awk -F'\t' '$3 == "FAIL" || $3 == "ERROR" {
-			n = split($4, l, "\037"); print $3 " " $1
-			for (i = 1; i <= n; i++) print "    " l[i] }' "$dir/$prog.tsv" >&2
-		return 1
-	fi
-	if ((rc != 0 && rc != 4)); then
-		# Every asked case reported, yet the program failed (exit after
-		# the last case): treat as a crash.
+		grep -E '^(not ok |# [^ ]+:[0-9]+:)' "$dir/$prog.tap" >&2
 		echo "# $area/$prog exited with status $rc" >&2
 		return 1
 	fi
-	if ((total > 0 && skipped == total)); then
-		skip "$(awk -F'\t' 'NR == 1 { print $4 }' "$dir/$prog.tsv")"
+	if ! grep -E '^ok [0-9]+ ' "$dir/$prog.tap" | grep -qv ' # SKIP'; then
+		skip "every case skipped"
 	fi
 	return 0
 }
