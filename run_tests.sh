@@ -281,7 +281,7 @@ for i in "${!U_PROG[@]}"; do
 		while read -r n; do
 			[[ -z $FILTER || $area.$n =~ $FILTER ]] && echo "$n" >>"$cf"
 		done < <("$bin" --list)
-		"$bin" --meta | awk -v mode=meta -v prog="$p" -f "$PMC_ROOT/helpers/bats/report.awk" >>"$WORK/meta.tsv"
+		"$bin" --meta | awk -v mode=meta -v prog="$p" -v catalogue="$PMC_ROOT/fixes.tsv" -f "$PMC_ROOT/helpers/bats/report.awk" >>"$WORK/meta.tsv"
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"

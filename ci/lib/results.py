@@ -138,16 +138,31 @@ def parse_tap(text):
     return out
 
 
+def catalogue(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixes.tsv")):
+    """fixes.tsv: id kind commit release relation symptom subject (tags carry the id only)."""
+    out = {}
+    for raw in (read(path, "") or "").splitlines():
+        if raw.startswith("#") or not raw.strip():
+            continue
+        f = raw.split("\t")
+        if len(f) == 7:
+            out[f[0]] = {"kind": f[1], "commit": f[2], "release": f[3], "relation": f[4],
+                         "symptom": f[5], "subject": f[6]}
+    return out
+
+
 def load_known(path):
     known = []
     for raw in (read(path, "") or "").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        f = line.split(None, 2)
+        # <case-glob> <conditions> <symptom> <reason>: the symptom is not
+        # checked by this engine (see the CONTRACT engine for that).
+        f = line.split(None, 3)
         if len(f) < 2:
             continue
-        known.append((f[0], f[1], f[2] if len(f) > 2 else "known issue"))
+        known.append((f[0], f[1], f[3] if len(f) > 3 else "known issue"))
     return known
 
 
@@ -167,8 +182,8 @@ def known_match(known, name, release, features):
             continue
         ok = True
         for c in cond.split(","):
-            if c == "*":
-                continue
+            if c == "*" or c.startswith(("missing=", "regressed=")):
+                continue  # catalogue verdicts: not computed by this engine
             k, _, v = c.partition("=")
             if k == "release":
                 ok = ok and fnmatch.fnmatchcase(release or "", v)
@@ -247,9 +262,12 @@ def collect(d, status="ok", known_path=None):
                 tag = json.loads(line)
             except ValueError:
                 continue
+            cat = catalogue().get(tag.get("id", "?"), {})
             fx = fixes.setdefault(tag.get("id", "?"), {
-                "id": tag.get("id", "?"), "kind": tag.get("kind", "fix"), "commit": tag.get("commit", ""),
-                "subject": tag.get("subject", ""), "release": tag.get("release", ""),
+                "id": tag.get("id", "?"), "kind": tag.get("kind", cat.get("kind", "fix")),
+                "commit": tag.get("commit", cat.get("commit", "")),
+                "subject": tag.get("subject", cat.get("subject", "")),
+                "release": tag.get("release", cat.get("release", "")),
                 "state": tag.get("state", ""), "tests": []})
             for t in tests:
                 if t["program"] == p and fnmatch.fnmatchcase(t["name"].split(".", 1)[1], tag.get("test", "")):

@@ -129,9 +129,9 @@ assert all("guest never reported" in t["reason"] for t in r["tests"])' "$D/resul
 	printf 'pagemap/prog_a\n' > "$D/programs.txt"
 	cat > "$D/known.txt" <<'EOF'
 # comment
-pagemap.f.v.fail release=6.1.* known deviation (evidence)
-pagemap.f.v.pass feature=soft_dirty stale entry
-pagemap.f.v.skip * skips are left alone
+pagemap.f.v.fail release=6.1.* - known deviation (evidence)
+pagemap.f.v.pass feature=soft_dirty - stale entry
+pagemap.f.v.skip * - skips are left alone
 EOF
 	run python3 "$R" vm "$D" --known "$D/known.txt"
 	[ "$status" -eq 0 ]

@@ -253,12 +253,35 @@ function print_fixes(   k, c) {
 }
 
 # ---------------------------------------------------------------- input
+# Tags carry only {test, id}: the rest comes from the catalogue (fixes.tsv,
+# -v catalogue=FILE): id kind commit release relation symptom subject.
+function load_catalogue(   line, c) {
+	catalogue_loaded = 1
+	if (catalogue == "")
+		return
+	while ((getline line < catalogue) > 0) {
+		if (line ~ /^#/ || line == "")
+			continue
+		split(line, c, "\t")
+		ckind[c[1]] = c[2]
+		ccommit[c[1]] = c[3]
+		crelease[c[1]] = c[4]
+		csubject[c[1]] = c[7]
+	}
+	close(catalogue)
+}
 mode == "meta" {
+	if (!catalogue_loaded)
+		load_catalogue()
 	if ($0 !~ /^[ \t]*\{/)
 		next
 	jparse($0)
-	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prog, J["test"], J["kind"], J["id"], \
-		J["commit"], J["subject"], J["release"], J["state"]
+	id = J["id"]
+	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prog, J["test"], \
+		J["kind"] != "" ? J["kind"] : (id in ckind ? ckind[id] : "fix"), id, \
+		J["commit"] != "" ? J["commit"] : ccommit[id], \
+		J["subject"] != "" ? J["subject"] : csubject[id], \
+		J["release"] != "" ? J["release"] : crelease[id], J["state"]
 	next
 }
 
@@ -272,24 +295,31 @@ mode == "apply" && FILENAME == kfile {
 		print "known-issues: line " FNR ": needs '<test-glob> <condition> <reason>'" > "/dev/stderr"
 		next
 	}
-	cond = f[2]
-	ok = 0
-	if (cond == "*")
-		ok = 1
-	else if (cond ~ /^release=/)
-		ok = release ~ glob2re(substr(cond, 9))
-	else if (cond ~ /^feature=/)
-		ok = feat[substr(cond, 9)] == "yes"
-	else if (cond ~ /^nofeature=/)
-		ok = feat[substr(cond, 11)] != "yes"
-	else {
-		print "known-issues: line " FNR ": unknown condition '" cond "'" > "/dev/stderr"
-		next
+	# Conditions: comma list, all must hold. missing=/regressed= name a
+	# catalogue verdict of this run, which this engine does not compute: they
+	# are taken as holding (name-based matching, as before). The third field,
+	# the symptom, is not checked here either.
+	ok = 1
+	nc = split(f[2], conds, ",")
+	for (ci = 1; ci <= nc; ci++) {
+		cond = conds[ci]
+		if (cond == "*" || cond ~ /^(missing|regressed)=/)
+			continue
+		else if (cond ~ /^release=/)
+			ok = ok && release ~ glob2re(substr(cond, 9))
+		else if (cond ~ /^feature=/)
+			ok = ok && feat[substr(cond, 9)] == "yes"
+		else if (cond ~ /^nofeature=/)
+			ok = ok && feat[substr(cond, 11)] != "yes"
+		else {
+			print "known-issues: line " FNR ": unknown condition '" cond "'" > "/dev/stderr"
+			ok = 0
+		}
 	}
 	if (!ok)
 		next
 	reason = line
-	sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", reason)
+	sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]*/, "", reason)
 	nki++
 	kre[nki] = glob2re(f[1])
 	kwhy[nki] = reason == "" ? "(no reason given)" : reason

@@ -46,8 +46,12 @@ FIXTURE_VARIANT_ADD(kpf_compound, thp_pte_mapped) { .state = C_THP_PTE };
 FIXTURE_VARIANT_ADD(kpf_compound, mthp_64k) { .state = C_MTHP_64K };
 FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_2m) { .state = C_HUGETLB_2M };
 
-PMC_FIX("kpf_compound.mthp_64k.*", "KPF-THP-ANY", "4c8763e84aae",
-	"kpageflags: detect isolated KPF_THP folios", "6.11", "mTHP 64 kB anon")
+PMC_TAG("kpf_compound.mthp_64k.*", "KPF-THP-ANY")
+/* Tails report the folio's flags since the folio-based stable_page_flags();
+ * before it a tail page reported its own (mostly empty) page flags. */
+PMC_TAG("kpf_compound.thp_pmd.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.thp_pte_mapped.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.hugetlb_2m.kpf", "KPF-FOLIO-FLAGS")
 
 FIXTURE_SETUP(kpf_compound)
 {
@@ -158,9 +162,7 @@ TEST(kpf_zero_page)
 	region_unmap(&r);
 }
 
-PMC_FIX("global.kpf_huge_zero_page", "KPF-HUGE-ZERO", "2a1b8648d9be",
-	"mm/huge_memory: ensure huge_zero_folio won't have large_rmappable flag set",
-	"6.12", "huge zero page")
+PMC_TAG("global.kpf_huge_zero_page", "KPF-HUGE-ZERO")
 
 TEST(kpf_huge_zero_page)
 {
@@ -206,7 +208,6 @@ TEST(kpf_huge_zero_page)
 	region_unmap(&b);
 }
 
-PMC_FEATURE("global.kpf_zero_page", "KPF-ZERO-PAGE", "56873f43abdcd574b25105867a990f067747b2f4",
-	    "mm: add KPF_ZERO_PAGE flag for /proc/kpageflags", "4.0", "shared zero page")
+PMC_TAG("global.kpf_zero_page", "KPF-ZERO-PAGE")
 
 PMC_MAIN

@@ -102,8 +102,6 @@ TEST_F(kpf_ksm, unmerged)
 /* KSM must be clear on an anonymous page that was never merged: 6.10's
  * stable_page_flags() rewrite (dee3d0bef2b0) tested "mapping & KSM" and
  * flagged every anonymous page. */
-PMC_FIX("kpf_ksm.unique_not_ksm", "KPF-KSM-ANON", "81401cebfc1598306b0a981b5f9ee5b58c1aac52",
-	"fs/proc: fix KPF_KSM reported for all anonymous pages", "7.2",
-	"anon page in a mergeable area, not merged")
+PMC_TAG("kpf_ksm.unique_not_ksm", "KPF-KSM-ANON")
 
 PMC_MAIN
