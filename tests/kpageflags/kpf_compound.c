@@ -28,7 +28,10 @@
 
 enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP_64K, C_HUGETLB_2M };
 
-#define WHY_COLLAPSE "MADV_COLLAPSE/fault-time allocation does not define PG_dirty/referenced/active of the new folio"
+/* A THP or mTHP faulted in whole and still mapped by its PMD / PTEs keeps
+ * its dirtiness in the page table entries, like any mapped anon page, and
+ * a fault does not mark it accessed: DIRTY, REFERENCED, ACTIVE clear on
+ * the classic LRU (kpf_lru_age_rule() for MGLRU). */
 
 FIXTURE(kpf_compound) {
 	struct region r;
@@ -107,13 +110,25 @@ TEST_F(kpf_compound, kpf)
 		struct kpf_expect x = {
 			.set = KF_ANON | KF_MMAP | KF_UPTODATE |
 			       (head ? KF_COMPOUND_HEAD : KF_COMPOUND_TAIL),
-			.any = KF_DIRTY | KF_REFERENCED | KF_ACTIVE, .any_why = WHY_COLLAPSE,
 		};
 
-		/* hugetlb folios are neither on the LRU nor swap-backed. */
-		x.set |= huge ? KF_HUGE : KF_THP | KF_LRU | KF_SWAPBACKED;
+		/* hugetlb folios are neither on the LRU nor swap-backed, never
+		 * aged, and a private one is not in the page cache (which is
+		 * what would mark it dirty): DIRTY/REFERENCED/ACTIVE clear. */
+		if (huge) {
+			x.set |= KF_HUGE;
+		} else {
+			x.set |= KF_THP | KF_LRU | KF_SWAPBACKED;
+		}
+		/* Splitting the PMD copies its dirty bit into PG_dirty
+		 * (__split_huge_pmd_locked): a PTE-mapped THP is DIRTY. */
+		if (variant->state == C_THP_PTE)
+			x.set |= KF_DIRTY;
 		x.clear = KF_CHECKED & ~x.set & ~x.any;
 		kpf_idle_rule(&x);
+		kpf_anon_ksm_rule(&x);
+		if (!huge)
+			kpf_lru_age_rule(&x);
 		ASSERT_NE(0ULL, (unsigned long long)p[i].pfn);
 		EXPECT_KPF(&x, p[i].flags, "page %zu pfn 0x%llx", i, (unsigned long long)p[i].pfn);
 		/* The folio's pages are physically contiguous. */
