@@ -241,6 +241,18 @@ struct hole_arg {
 	struct region *r;
 };
 
+/*
+ * The hole must also be "interesting" for the WP to be attempted: a hugetlb
+ * hole is never WRITTEN (only non-hugetlb uffd-wp holes are), so the usual
+ * category_mask = WRITTEN query returns before the write-protect on fixed
+ * and unfixed kernels alike. WPALLOWED is the VMA's own category (async
+ * uffd-wp with markers): the hole matches it.
+ */
+static const struct scan_query q_wp_allowed = {
+	.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+	.category_mask = PAGE_IS_WPALLOWED, .return_mask = PAGE_IS_WPALLOWED,
+};
+
 /* In the child: its own uffd and registration (a fork does not inherit
  * them), then the WP scan over the hole; 0 when it returned 0 and every
  * page ends up protected. */
@@ -254,7 +266,7 @@ static int wp_hole(void *p)
 	if (fd < 0 || uffd_open(&u, UFFD_ASYNC_ALL_FEATURES) ||
 	    uffd_register_wp(&u, a->r->addr, a->r->len))
 		return 3;
-	if (scan(fd, a->r->addr, a->r->addr + a->r->len, &q_wp, NULL, 0, &we))
+	if (scan(fd, a->r->addr, a->r->addr + a->r->len, &q_wp_allowed, NULL, 0, &we))
 		return 1;
 	return uffd_wp_count(a->r->addr, a->r->npages) == (long)a->r->npages ? 0 : 2;
 }
