@@ -217,25 +217,43 @@ TEST_F(fixes, zapped_thp_hole_written)
 /*
  * walk_hugetlb_range() calls ->pte_hole() only where hugetlb_walk() finds no
  * page table at all: for 2 MiB pages, where the PUD entry is empty. So the
- * memfd is mapped at the start of a 1 GiB-aligned range that nothing else
- * uses (the rest of the reservation stays PROT_NONE and untouched, which
- * allocates no page table); a mapping sharing its PUD with populated memory
- * would reach ->hugetlb_entry() instead and never exercise the fix.
+ * memfd is mapped at the start of a 1 GiB-aligned range that lies wholly
+ * inside a 2 GiB PROT_NONE reservation (untouched: it allocates no page
+ * table); a mapping sharing its 1 GiB with any populated memory would reach
+ * ->hugetlb_entry() instead and never exercise the fix.
  */
 static const char *hugetlb_memfd_alone(struct region *r, size_t n)
 {
+	size_t gib = (size_t)1 << 30, len = n * HUGETLB_2M;
 	int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB |
 			    (21U << MAP_HUGE_SHIFT));	/* MFD_HUGE_SHIFT == MAP_HUGE_SHIFT */
+	char *p, *a;
 
 	if (fd < 0)
 		return "hugetlb memfd refused";
-	if (ftruncate(fd, (off_t)(n * HUGETLB_2M)) ||
-	    region_map(r, n * HUGETLB_2M, (size_t)1 << 30, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) {
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		return "hugetlb memfd refused";
+	}
+	p = mmap(NULL, 2 * gib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	a = (char *)(((uintptr_t)p + gib - 1) & ~(uintptr_t)(gib - 1));
+	if (p == MAP_FAILED ||
+	    mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		if (p != MAP_FAILED)
+			munmap(p, 2 * gib);
 		close(fd);
 		return "hugetlb mapping refused";
 	}
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->addr = a;
+	r->len = len;
+	r->npages = len / page_size();
+	r->map_base = p;
+	r->map_len = 2 * gib;
 	return NULL;
 }
+
 struct hole_arg {
 	int fd;
 	struct region *r;
@@ -279,8 +297,11 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 
 	REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 2));
-	BUILD(hugetlb_memfd_alone(&self->r, 2));
+	/* One huge page: the fix installs the marker through huge_pte_alloc(),
+	 * so a second huge page in the same PMD table is no longer a hole but
+	 * a none entry, which ->hugetlb_entry() leaves alone (not WRITTEN). */
+	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
+	BUILD(hugetlb_memfd_alone(&self->r, 1));
 	/* registered in the child, never protected: no page table, a hole */
 	st = run_child_bounded(wp_hole, &a, 10);
 	ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
