@@ -106,7 +106,7 @@ done <"$here/ci/mutate-unobservable.txt"
 # Cases of documented intermittent kernel deviations flip on their own:
 # they can neither kill a fault nor fail a control.
 intermittent=()
-while read -r glob _ reason; do
+while read -r glob _ _ reason; do	# <glob> <conditions> <symptom> <reason>
 	[[ $reason == "[intermittent]"* ]] && intermittent+=("$glob")
 done < <(grep -v '^#' "${KNOWN_ISSUES:-$here/known-issues.txt}" 2>/dev/null)
 is_intermittent() {
