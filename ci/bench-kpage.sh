@@ -14,7 +14,7 @@ bin=$ROOT/build/tests/kpageflags/kpf_typed
 [ -x "$bin" ] || make -C "$ROOT" -s >/dev/null || exit 2
 times=()
 for ((i = 0; i < runs; i++)); do
-	line=$("$bin" global.kpf_invariants_all_pfns 2>&1 | grep -m1 -E 'PFNs \([0-9.]+ GiB\) in')
+	line=$("$bin" invariants.unassigned_bits.all_pfns 2>&1 | grep -m1 -E 'PFNs \([0-9.]+ GiB\) in')
 	t=$(sed -nE 's/.* in ([0-9.]+) s:.*/\1/p' <<<"$line")
 	gib=$(sed -nE 's/.*PFNs \(([0-9.]+) GiB\).*/\1/p' <<<"$line")
 	[ -n "$t" ] && times+=("$t")

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <sys/mman.h>
 
 #include "entry.h"
 #include "probe.h"
@@ -237,6 +238,64 @@ void kpf_idle_rule(struct kpf_expect *x)
 	static char why[512];
 
 	snprintf(why, sizeof(why), "%s%sIDLE: a running kdamond (DAMON paddr) marks sampled folios idle",
+		 x->any_why ? x->any_why : "", x->any_why ? "; " : "");
+	x->any_why = why;
+}
+
+bool kpf_ksm_on_plain_anon(void)
+{
+	static int known = -1;
+
+	if (known < 0) {
+		size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+		char *p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint64_t e = 0, f = 0;
+
+		known = 0;
+		if (p != MAP_FAILED) {
+			p[0] = 1;
+			if (!pagemap_self(p, 1, &e) && (e & PM_PRESENT) && pm_pfn(e) &&
+			    !kpage_get(KPAGEFLAGS, pm_pfn(e), &f))
+				known = (f & KF_ANON) && (f & KF_KSM);
+			munmap(p, ps);
+		}
+	}
+	return known;
+}
+
+void kpf_anon_ksm_rule(struct kpf_expect *x)
+{
+	static char why[768];
+
+	if (!(x->set & KF_ANON) || (x->set & KF_KSM) || x->any_why == why || !kpf_ksm_on_plain_anon())
+		return;
+	x->clear &= ~KF_KSM;
+	x->any |= KF_KSM;
+	snprintf(why, sizeof(why), "%s%sKSM: this kernel reports KSM on every anonymous page "
+		 "(missing 81401cebfc15, KPF-KSM-ANON; decided by kpf_ksm.unique_not_ksm)",
+		 x->any_why ? x->any_why : "", x->any_why ? "; " : "");
+	x->any_why = why;
+}
+
+bool mglru_enabled(void)
+{
+	char buf[32];
+
+	return !pmc_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) &&
+	       strtoul(buf, NULL, 0) != 0;
+}
+
+void kpf_lru_age_rule(struct kpf_expect *x)
+{
+	static char why[768];
+	uint64_t age = KF_REFERENCED | KF_ACTIVE;
+
+	if (x->any_why == why || !mglru_enabled())
+		return;
+	x->set &= ~age;
+	x->clear &= ~age;
+	x->any |= age;
+	snprintf(why, sizeof(why), "%s%sREFERENCED/ACTIVE: MGLRU is on, folios age by generations",
 		 x->any_why ? x->any_why : "", x->any_why ? "; " : "");
 	x->any_why = why;
 }

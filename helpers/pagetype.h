@@ -60,4 +60,28 @@ bool damon_running(void);
 struct kpf_expect;
 void kpf_idle_rule(struct kpf_expect *x);
 
+/*
+ * KPF_KSM on plain anonymous pages: from 6.10's stable_page_flags()
+ * (dee3d0bef2b0) until 81401cebfc15 every anonymous page reads KSM. That
+ * deviation is decided ONCE, by its own pinning case
+ * (kpageflags.kpf_ksm.unique_not_ksm). Every other case takes the bit from
+ * this probed fact: a fresh private anonymous page, never mergeable, read
+ * once per process. kpf_anon_ksm_rule() moves KF_KSM of an anon
+ * expectation (ANON required, KSM not) from "clear" to "don't care" (with
+ * the reason) on such a kernel only, so those cases keep asserting every
+ * other bit.
+ */
+bool kpf_ksm_on_plain_anon(void);
+void kpf_anon_ksm_rule(struct kpf_expect *x);
+
+/*
+ * The multi-generational LRU (/sys/kernel/mm/lru_gen/enabled non-zero) ages
+ * folios by generations: PG_referenced/PG_active then follow lru_gen's
+ * bookkeeping, not the classic active/inactive lists the tests pin.
+ * kpf_lru_age_rule() makes REFERENCED and ACTIVE of x don't-care (with the
+ * reason) when MGLRU is on, and leaves x alone on the classic LRU.
+ */
+bool mglru_enabled(void);
+void kpf_lru_age_rule(struct kpf_expect *x);
+
 #endif

@@ -6,8 +6,9 @@
  *  - EXPECT_PM / EXPECT_KPF: whole-entry comparisons that print both words
  *    decoded by name when they differ;
  *  - REQUIRE(cond, "static reason"): a requirement turned into a SKIP;
- *  - PMC_FIX / PMC_FEATURE: the upstream commit a test pins, declared next to
- *    the test and exported as JSON by `prog --meta`;
+ *  - PMC_TAG: the fixes.tsv id a test pins, declared next to the test and
+ *    exported as JSON by `prog --meta`;
+ *  - PMC_FAIL_CHECK / pmc_info: failing-check lines and informational lines;
  *  - PMC_MAIN: the program's main. `prog --list` prints full test names,
  *    `prog --meta` the tags, `prog [NAME...]` runs all or the named tests.
  *    Between test cases it undoes journal entries left by a test that was
@@ -17,6 +18,10 @@
 #define PMC_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -43,60 +48,151 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#define PMC_FAIL_CHECK() do { \
-	_metadata->exit_code = KSFT_FAIL; \
-	_metadata->trigger = 1; \
-} while (0)
+/*
+ * Informational output of a test: "# info: ...". Never the "# FILE:LINE:
+ * TEST:" form, which is reserved for failing checks: the results engine
+ * matches known-issue symptoms against exactly those lines.
+ */
+#define pmc_info(fmt, ...) ksft_print_msg("info: " fmt "\n", ##__VA_ARGS__)
 
 /*
- * A whole-entry check over 512 pages of a THP can fail 512 times: the first
- * PMC_MAX_DIFF_LINES mismatches of a test case are printed in full, then one
- * line says that the rest are not shown. Each test case runs in its own
- * process, so the counter starts at zero for every case.
+ * Failing checks. A whole-entry check over 512 pages of a THP can fail 512
+ * times: the first PMC_MAX_DIFF_LINES failing checks of a case are printed
+ * in full; after that a failing check is printed only when its shape (site
+ * + message up to " | got", with numbers and hex removed) was not printed
+ * yet, so every distinct kind of failure of a case appears at least once.
+ * Each case runs in its own process: the counters start at zero per case.
  */
 #define PMC_MAX_DIFF_LINES 16
-static unsigned int pmc_mismatches;
-static inline bool pmc_mismatch_printable(void)
+#define PMC_MAX_SHAPES 256
+static unsigned int pmc_mismatches, pmc_nshapes, pmc_hidden;
+static uint64_t pmc_shapes[PMC_MAX_SHAPES];
+
+static inline uint64_t pmc_fnv(uint64_t h, char c)
 {
-	if (++pmc_mismatches == PMC_MAX_DIFF_LINES + 1)
-		fprintf(TH_LOG_STREAM, "# ... further mismatches of this case not shown\n");
-	return pmc_mismatches <= PMC_MAX_DIFF_LINES;
+	return (h ^ (unsigned char)c) * UINT64_C(0x100000001b3);
 }
+
+/* The shape of a failing check: where it is and what kind of difference. */
+static inline uint64_t pmc_shape(const char *file, int line, const char *msg)
+{
+	const char *end = strstr(msg, " | got");
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (const char *c = file; *c; c++)
+		h = pmc_fnv(h, *c);
+	h = pmc_fnv(h, ':');
+	h = pmc_fnv(h, (char)line);
+	h = pmc_fnv(h, (char)(line >> 8));
+	for (const char *c = msg; *c && (!end || c < end); c++) {
+		if (c[0] == '0' && c[1] == 'x') {
+			c++;
+			while (c[1] && strchr("0123456789abcdefABCDEF", c[1]))
+				c++;
+			continue;
+		}
+		if (*c >= '0' && *c <= '9')
+			continue;
+		h = pmc_fnv(h, *c);
+	}
+	return h;
+}
+
+static inline bool pmc_shape_is_new(uint64_t h)
+{
+	for (unsigned int i = 0; i < pmc_nshapes; i++)
+		if (pmc_shapes[i] == h)
+			return false;
+	if (pmc_nshapes < PMC_MAX_SHAPES)
+		pmc_shapes[pmc_nshapes++] = h;
+	return true;
+}
+
+/* One failing check: mark the case FAIL and print its line (see above).
+ * Does not touch _metadata->trigger: that flag runs the optional handler
+ * block of the *next* stock EXPECT, which would then print a failure line
+ * for a check that passed. */
+static inline void pmc_fail_check(struct __test_metadata *_metadata, const char *file, int line,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline void pmc_fail_check(struct __test_metadata *_metadata, const char *file, int line,
+			   const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	bool fresh;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fresh = pmc_shape_is_new(pmc_shape(file, line, msg));
+	_metadata->exit_code = KSFT_FAIL;
+	if (++pmc_mismatches <= PMC_MAX_DIFF_LINES || fresh)
+		fprintf(TH_LOG_STREAM, "# %s:%d:%s:%s\n", file, line, _metadata->name, msg);
+	else if (!pmc_hidden++)
+		pmc_info("further failing checks of this case not shown: each repeats a kind printed above");
+}
+
+/*
+ * PMC_CHECK_LOG=FILE appends one line "fixture.test" per whole-entry check
+ * executed (EXPECT_PM, EXPECT_KPF, PMC_EXPECT): how many assertions a run
+ * really made, for comparing runs (README: measuring coverage).
+ */
+static inline void pmc_count_check(struct __test_metadata *_metadata)
+{
+	static int fd = -2;
+
+	if (fd == -2) {
+		const char *path = getenv("PMC_CHECK_LOG");
+
+		fd = path && *path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+	}
+	if (fd >= 0)
+		dprintf(fd, "%s.%s\n", _metadata->fixture ? _metadata->fixture->name : "global",
+			_metadata->name);
+}
+
+/* A failing check that the caller has already described in its own words. */
+#define PMC_FAIL_CHECK(fmt, ...) \
+	pmc_fail_check(_metadata, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
 
 /* EXPECT with a formatted, capped message: PMC_EXPECT(a == b, "page %zu", i) */
 #define PMC_EXPECT(cond, fmt, ...) do { \
-	if (!(cond)) { \
-		if (pmc_mismatch_printable()) \
-			__TH_LOG("expected %s: " fmt, #cond, ##__VA_ARGS__); \
-		PMC_FAIL_CHECK(); \
-	} \
+	pmc_count_check(_metadata); \
+	if (!(cond)) \
+		PMC_FAIL_CHECK("expected %s: " fmt, #cond, ##__VA_ARGS__); \
 } while (0)
 
 /* EXPECT_PM(&expect, entry, "page %zu", i) */
 #define EXPECT_PM(x, e, fmt, ...) do { \
 	char __why[1536]; \
 	uint64_t __e = (e); \
-	if (!pm_match((x), __e, __why, sizeof(__why))) { \
-		if (pmc_mismatch_printable()) \
-			__TH_LOG("pagemap " fmt ": %s", ##__VA_ARGS__, __why); \
-		PMC_FAIL_CHECK(); \
-	} \
+	pmc_count_check(_metadata); \
+	if (!pm_match((x), __e, __why, sizeof(__why))) \
+		PMC_FAIL_CHECK("pagemap " fmt ": %s", ##__VA_ARGS__, __why); \
 } while (0)
 
 #define EXPECT_KPF(x, f, fmt, ...) do { \
 	char __why[1536]; \
 	uint64_t __f = (f); \
-	if (!kpf_match((x), __f, __why, sizeof(__why))) { \
-		if (pmc_mismatch_printable()) \
-			__TH_LOG("kpageflags " fmt ": %s", ##__VA_ARGS__, __why); \
-		PMC_FAIL_CHECK(); \
-	} \
+	pmc_count_check(_metadata); \
+	if (!kpf_match((x), __f, __why, sizeof(__why))) \
+		PMC_FAIL_CHECK("kpageflags " fmt ": %s", ##__VA_ARGS__, __why); \
 } while (0)
 
-/* A requirement: SKIP with a static reason (no numbers, no paths). */
+/*
+ * A requirement: SKIP with a static reason (no numbers, no paths). After a
+ * failed check the case stays FAIL: the harness' SKIP() would overwrite the
+ * exit code, and a kernel that already answered wrongly must not read as
+ * "capability absent".
+ */
 #define REQUIRE(cond, reason) do { \
-	if (!(cond)) \
+	if (!(cond)) { \
+		if (_metadata->exit_code == KSFT_FAIL) { \
+			pmc_info("not checked further: %s", reason); \
+			return; \
+		} \
 		SKIP(return, reason); \
+	} \
 } while (0)
 
 #define REQUIRE_ROOT() REQUIRE(pmc_is_root(), "needs root")
@@ -106,32 +202,29 @@ static inline bool pmc_mismatch_printable(void)
 	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN"); \
 } while (0)
 
-/* ---- tags: which upstream change a test pins ---- */
+/*
+ * ---- tags: which catalogue id a test pins ----
+ * PMC_TAG("fixture.variant.test-glob", "ID"): the cases matching the glob
+ * pin the fix/feature/regression ID of fixes.tsv (repo root), where its
+ * commit, subject, release and symptom live. `make check` rejects a tag
+ * naming no catalogue line.
+ */
 struct pmc_tag {
 	const char *test;	/* fnmatch pattern over "fixture.variant.test" */
-	const char *kind;	/* "fix" or "feature" */
-	const char *id;		/* catalog id, e.g. PMFILE-PMD */
-	const char *commit;	/* upstream hash (12+ hex), "" if not merged */
-	const char *subject;	/* upstream commit subject */
-	const char *release;	/* first mainline release, e.g. "6.11" */
-	const char *state;	/* memory state the test needs */
+	const char *id;		/* fixes.tsv id, e.g. PMFILE-PMD */
 	struct pmc_tag *next;
 };
 static struct pmc_tag *pmc_tags;
 
-#define __PMC_TAG(line, kind_, pattern, id_, commit_, subject_, release_, state_) \
-	static struct pmc_tag __pmc_tag_##line = { \
-		.test = pattern, .kind = kind_, .id = id_, .commit = commit_, \
-		.subject = subject_, .release = release_, .state = state_ }; \
+#define __PMC_TAG(line, pattern, id_) \
+	static struct pmc_tag __pmc_tag_##line = { .test = pattern, .id = id_ }; \
 	static void __attribute__((constructor)) __pmc_tag_reg_##line(void) \
 	{ \
 		__pmc_tag_##line.next = pmc_tags; \
 		pmc_tags = &__pmc_tag_##line; \
 	}
 #define __PMC_TAG2(line, ...) __PMC_TAG(line, __VA_ARGS__)
-/* PMC_FIX("fixture.variant.test", "ID", "hash", "subject", "6.11", "state") */
-#define PMC_FIX(...) __PMC_TAG2(__LINE__, "fix", __VA_ARGS__)
-#define PMC_FEATURE(...) __PMC_TAG2(__LINE__, "feature", __VA_ARGS__)
+#define PMC_TAG(pattern, id) __PMC_TAG2(__LINE__, pattern, id)
 
 static void pmc_json_str(const char *s)
 {
@@ -156,20 +249,10 @@ static void pmc_full_name(struct __fixture_metadata *f, struct __fixture_variant
 static void pmc_print_meta(void)
 {
 	for (struct pmc_tag *g = pmc_tags; g; g = g->next) {
-		printf("{\"test\":");
+		printf("{\"test\": ");
 		pmc_json_str(g->test);
-		printf(",\"kind\":");
-		pmc_json_str(g->kind);
-		printf(",\"id\":");
+		printf(", \"id\": ");
 		pmc_json_str(g->id);
-		printf(",\"commit\":");
-		pmc_json_str(g->commit);
-		printf(",\"subject\":");
-		pmc_json_str(g->subject);
-		printf(",\"release\":");
-		pmc_json_str(g->release);
-		printf(",\"state\":");
-		pmc_json_str(g->state);
 		printf("}\n");
 	}
 }

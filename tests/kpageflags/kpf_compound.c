@@ -28,7 +28,10 @@
 
 enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP_64K, C_HUGETLB_2M };
 
-#define WHY_COLLAPSE "MADV_COLLAPSE/fault-time allocation does not define PG_dirty/referenced/active of the new folio"
+/* A THP or mTHP faulted in whole and still mapped by its PMD / PTEs keeps
+ * its dirtiness in the page table entries, like any mapped anon page, and
+ * a fault does not mark it accessed: DIRTY, REFERENCED, ACTIVE clear on
+ * the classic LRU (kpf_lru_age_rule() for MGLRU). */
 
 FIXTURE(kpf_compound) {
 	struct region r;
@@ -46,8 +49,12 @@ FIXTURE_VARIANT_ADD(kpf_compound, thp_pte_mapped) { .state = C_THP_PTE };
 FIXTURE_VARIANT_ADD(kpf_compound, mthp_64k) { .state = C_MTHP_64K };
 FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_2m) { .state = C_HUGETLB_2M };
 
-PMC_FIX("kpf_compound.mthp_64k.*", "KPF-THP-ANY", "4c8763e84aae",
-	"kpageflags: detect isolated KPF_THP folios", "6.11", "mTHP 64 kB anon")
+PMC_TAG("kpf_compound.mthp_64k.*", "KPF-THP-ANY")
+/* Tails report the folio's flags since the folio-based stable_page_flags();
+ * before it a tail page reported its own (mostly empty) page flags. */
+PMC_TAG("kpf_compound.thp_pmd.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.thp_pte_mapped.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.hugetlb_2m.kpf", "KPF-FOLIO-FLAGS")
 
 FIXTURE_SETUP(kpf_compound)
 {
@@ -103,13 +110,25 @@ TEST_F(kpf_compound, kpf)
 		struct kpf_expect x = {
 			.set = KF_ANON | KF_MMAP | KF_UPTODATE |
 			       (head ? KF_COMPOUND_HEAD : KF_COMPOUND_TAIL),
-			.any = KF_DIRTY | KF_REFERENCED | KF_ACTIVE, .any_why = WHY_COLLAPSE,
 		};
 
-		/* hugetlb folios are neither on the LRU nor swap-backed. */
-		x.set |= huge ? KF_HUGE : KF_THP | KF_LRU | KF_SWAPBACKED;
+		/* hugetlb folios are neither on the LRU nor swap-backed, never
+		 * aged, and a private one is not in the page cache (which is
+		 * what would mark it dirty): DIRTY/REFERENCED/ACTIVE clear. */
+		if (huge) {
+			x.set |= KF_HUGE;
+		} else {
+			x.set |= KF_THP | KF_LRU | KF_SWAPBACKED;
+		}
+		/* Splitting the PMD copies its dirty bit into PG_dirty
+		 * (__split_huge_pmd_locked): a PTE-mapped THP is DIRTY. */
+		if (variant->state == C_THP_PTE)
+			x.set |= KF_DIRTY;
 		x.clear = KF_CHECKED & ~x.set & ~x.any;
 		kpf_idle_rule(&x);
+		kpf_anon_ksm_rule(&x);
+		if (!huge)
+			kpf_lru_age_rule(&x);
 		ASSERT_NE(0ULL, (unsigned long long)p[i].pfn);
 		EXPECT_KPF(&x, p[i].flags, "page %zu pfn 0x%llx", i, (unsigned long long)p[i].pfn);
 		/* The folio's pages are physically contiguous. */
@@ -158,9 +177,7 @@ TEST(kpf_zero_page)
 	region_unmap(&r);
 }
 
-PMC_FIX("global.kpf_huge_zero_page", "KPF-HUGE-ZERO", "2a1b8648d9be",
-	"mm/huge_memory: ensure huge_zero_folio won't have large_rmappable flag set",
-	"6.12", "huge zero page")
+PMC_TAG("global.kpf_huge_zero_page", "KPF-HUGE-ZERO")
 
 TEST(kpf_huge_zero_page)
 {
@@ -206,7 +223,6 @@ TEST(kpf_huge_zero_page)
 	region_unmap(&b);
 }
 
-PMC_FEATURE("global.kpf_zero_page", "KPF-ZERO-PAGE", "56873f43abdcd574b25105867a990f067747b2f4",
-	    "mm: add KPF_ZERO_PAGE flag for /proc/kpageflags", "4.0", "shared zero page")
+PMC_TAG("global.kpf_zero_page", "KPF-ZERO-PAGE")
 
 PMC_MAIN

@@ -55,6 +55,7 @@ TEST_F(kpf_swap, swapcache)
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
+	kpf_anon_ksm_rule(&x);
 	BUILD(swap_cache_build(&self->r, &self->s));
 	BUILD(lru_settle(&self->r));
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));

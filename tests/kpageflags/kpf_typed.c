@@ -5,16 +5,21 @@
  * offline pages (OFFLINE), PFNs without a page (NOPAGE), and the page
  * states that need special kernel support (HWPOISON, IDLE).
  *
- * 1. Walk every PFN in 64K-entry chunks of both files (helpers/pagetype)
- *    and check the whole-memory invariants: bits 27-31 zero; NOPAGE alone
- *    and count 0; BUDDY/SLAB/PGTABLE/OFFLINE mutually exclusive, count 0,
- *    never MMAP/ANON/LRU; COMPOUND_TAIL only after a head or tail; THP and
- *    HUGE only on compound pages; ZERO_PAGE count 0. Pages change under
- *    the walk, so a violation is re-read alone before it fails. The walk
- *    must take well under a second for the whole of memory: measured.
- * 2. For each typed state, EVERY page found is asserted with a whole KPF
- *    word; no page of the type → SKIP (OFFLINE: no balloon inflated here).
- * 3. HWPOISON only with PMC_DESTRUCTIVE=1 and CONFIG_MEMORY_FAILURE (the
+ * 1. Walk every PFN in 64K-entry chunks of both files (helpers/pagetype),
+ *    once per whole-memory invariant, each its own case
+ *    (invariants.<name>.all_pfns) so one broken invariant never hides
+ *    another: bits 27-31 zero; NOPAGE alone and count 0; BUDDY/SLAB/
+ *    PGTABLE/OFFLINE mutually exclusive; typed pages have count 0 and are
+ *    never MMAP/ANON/LRU/KSM/SWAPCACHE; COMPOUND_TAIL only after a head or
+ *    tail; THP and HUGE only on compound pages; ZERO_PAGE count 0. Pages
+ *    change under the walk, so a violation is re-read alone before it fails.
+ * 2. kpf_reported.<type>.present: /proc/meminfo counts a megabyte of
+ *    page tables / slab / free memory, so some PFN must carry the flag.
+ * 3. For each typed state, EVERY page found is asserted with a whole KPF
+ *    word; no page of the type -> SKIP (OFFLINE: no balloon inflated here).
+ * 4. BUDDY on every page of a free block (kpf_buddy_every_page, with
+ *    /proc/buddyinfo as the oracle).
+ * 5. HWPOISON only with PMC_DESTRUCTIVE=1 and CONFIG_MEMORY_FAILURE (the
  *    page is lost); IDLE only where /sys/kernel/mm/page_idle exists.
  * Requirements: root.
  */
@@ -34,8 +39,24 @@
 #define TYPED (KF_BUDDY | KF_SLAB | KF_PGTABLE | KF_OFFLINE)
 #define USER (KF_MMAP | KF_ANON | KF_LRU | KF_KSM | KF_SWAPCACHE)
 
+/*
+ * The whole-memory invariants, one case each, so that a kernel breaking one
+ * (e.g. slab pages reading ANON) never hides a break of another.
+ */
+enum invariant {
+	INV_UNASSIGNED,		/* bits 27-31 are never set */
+	INV_NOPAGE_ALONE,	/* NOPAGE: no other bit, count 0 */
+	INV_ONE_TYPE,		/* BUDDY/SLAB/PGTABLE/OFFLINE mutually exclusive */
+	INV_TYPED_COUNT,	/* a page-typed page has kpagecount 0 */
+	INV_TYPED_NOT_USER,	/* ... and is never MMAP/ANON/LRU/KSM/SWAPCACHE */
+	INV_TAIL_AFTER_HEAD,	/* COMPOUND_TAIL only after a head or a tail */
+	INV_THP_COMPOUND,	/* THP and HUGE only on compound pages */
+	INV_ZERO_COUNT,		/* ZERO_PAGE has kpagecount 0 */
+};
+
 struct walk {
 	struct __test_metadata *_metadata;
+	enum invariant inv;
 	uint64_t nr_pfns;
 	uint64_t found[32];		/* pages per documented bit */
 	uint64_t violations;
@@ -46,25 +67,32 @@ static bool recheck(uint64_t pfn, uint64_t *f, uint64_t *c)
 	return !kpage_get(KPAGEFLAGS, pfn, f) && !kpage_get(KPAGECOUNT, pfn, c);
 }
 
-/* A violation message, unless the page changed meanwhile. */
-static const char *violation(uint64_t prev, uint64_t f, uint64_t c)
+/* The violation of invariant 'inv' by a page, or NULL. */
+static const char *violation(enum invariant inv, uint64_t prev, uint64_t f, uint64_t c)
 {
 	int typed = !!(f & KF_BUDDY) + !!(f & KF_SLAB) + !!(f & KF_PGTABLE) + !!(f & KF_OFFLINE);
 
-	if (f & KF_UNASSIGNED)
-		return "unassigned bit 27-31 set";
-	if ((f & KF_NOPAGE) && ((f & KF_CHECKED) != KF_NOPAGE || c))
-		return "NOPAGE with other bits or a count";
-	if (typed > 1)
-		return "two page types at once";
-	if (typed && (c || (f & USER)))
-		return "page-typed page mapped or on the LRU";
-	if ((f & KF_COMPOUND_TAIL) && !(prev & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)))
-		return "COMPOUND_TAIL without a head before it";
-	if ((f & (KF_THP | KF_HUGE)) && !(f & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)))
-		return "THP/HUGE on a non-compound page";
-	if ((f & KF_ZERO_PAGE) && c)
-		return "ZERO_PAGE with a mapcount";
+	switch (inv) {
+	case INV_UNASSIGNED:
+		return f & KF_UNASSIGNED ? "unassigned bit 27-31 set" : NULL;
+	case INV_NOPAGE_ALONE:
+		return (f & KF_NOPAGE) && ((f & KF_CHECKED) != KF_NOPAGE || c) ?
+			"NOPAGE with other bits or a count" : NULL;
+	case INV_ONE_TYPE:
+		return typed > 1 ? "two page types at once" : NULL;
+	case INV_TYPED_COUNT:
+		return typed && c ? "typed page with a mapcount" : NULL;
+	case INV_TYPED_NOT_USER:
+		return typed && (f & USER) ? "typed page mapped or on the LRU" : NULL;
+	case INV_TAIL_AFTER_HEAD:
+		return (f & KF_COMPOUND_TAIL) && !(prev & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)) ?
+			"COMPOUND_TAIL without a head before it" : NULL;
+	case INV_THP_COMPOUND:
+		return (f & (KF_THP | KF_HUGE)) && !(f & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)) ?
+			"THP/HUGE on a non-compound page" : NULL;
+	case INV_ZERO_COUNT:
+		return (f & KF_ZERO_PAGE) && c ? "ZERO_PAGE with a mapcount" : NULL;
+	}
 	return NULL;
 }
 
@@ -85,7 +113,7 @@ static bool walk_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 			w->found[KPF_NOPAGE_B] += !!(f & KF_NOPAGE);
 			w->found[KPF_THP_B] += !!(f & KF_THP);
 		}
-		if (violation(prev, f, counts[i])) {
+		if (violation(w->inv, prev, f, counts[i])) {
 			uint64_t f2, c2, p2 = 0, pc;
 			const char *why;
 
@@ -93,13 +121,13 @@ static bool walk_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 			if (!recheck(first + i, &f2, &c2) ||
 			    (first + i && !recheck(first + i - 1, &p2, &pc)))
 				continue;
-			why = violation(p2, f2, c2);
+			why = violation(w->inv, p2, f2, c2);
 			if (why) {
 				char buf[512];
 
 				kpf_format(f2, buf, sizeof(buf));
-				if (w->violations++ < 10)
-					TH_LOG("pfn 0x%llx: %s (%s, count %llu)",
+				w->violations++;
+				PMC_FAIL_CHECK("pfn 0x%llx: %s (%s, count %llu)",
 					       (unsigned long long)(first + i), why, buf,
 					       (unsigned long long)c2);
 			}
@@ -116,25 +144,53 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-TEST(kpf_invariants_all_pfns)
+FIXTURE(invariants) {
+};
+
+FIXTURE_VARIANT(invariants) {
+	enum invariant inv;
+};
+
+FIXTURE_VARIANT_ADD(invariants, unassigned_bits) { INV_UNASSIGNED };
+FIXTURE_VARIANT_ADD(invariants, nopage_alone) { INV_NOPAGE_ALONE };
+FIXTURE_VARIANT_ADD(invariants, one_type) { INV_ONE_TYPE };
+FIXTURE_VARIANT_ADD(invariants, typed_count_zero) { INV_TYPED_COUNT };
+FIXTURE_VARIANT_ADD(invariants, typed_not_user) { INV_TYPED_NOT_USER };
+FIXTURE_VARIANT_ADD(invariants, tail_after_head) { INV_TAIL_AFTER_HEAD };
+FIXTURE_VARIANT_ADD(invariants, thp_huge_compound) { INV_THP_COMPOUND };
+FIXTURE_VARIANT_ADD(invariants, zero_page_count) { INV_ZERO_COUNT };
+
+FIXTURE_SETUP(invariants)
 {
-	struct walk w = { ._metadata = _metadata };
+	REQUIRE_ROOT();
+}
+
+FIXTURE_TEARDOWN(invariants)
+{
+}
+
+/* Slab pages read ANON (and KSM) since struct slab moved its fields over
+ * the word at folio->mapping. */
+PMC_TAG("invariants.typed_not_user.all_pfns", "SLAB-FIELDS-OVERLAY")
+
+TEST_F(invariants, all_pfns)
+{
+	struct walk w = { ._metadata = _metadata, .inv = variant->inv };
 	int64_t nr, done;
 	double t0, dt;
 
-	REQUIRE_ROOT();
 	nr = kpage_nr_pfns();
 	ASSERT_LT(0, nr);
 	t0 = now_s();
 	done = kpage_walk((uint64_t)nr, walk_fn, &w);
 	dt = now_s() - t0;
 	ASSERT_EQ(nr, done);
-	EXPECT_EQ(0ULL, (unsigned long long)w.violations);
-	TH_LOG("%lld PFNs (%.1f GiB) in %.3f s: buddy %llu slab %llu pgtable %llu offline %llu nopage %llu thp %llu",
-	       (long long)nr, nr * (double)page_size() / (1 << 30), dt,
-	       (unsigned long long)w.found[KPF_BUDDY_B], (unsigned long long)w.found[KPF_SLAB_B],
-	       (unsigned long long)w.found[KPF_PGTABLE_B], (unsigned long long)w.found[KPF_OFFLINE_B],
-	       (unsigned long long)w.found[KPF_NOPAGE_B], (unsigned long long)w.found[KPF_THP_B]);
+	pmc_info("%lld PFNs (%.1f GiB) in %.3f s, %llu violations: buddy %llu slab %llu pgtable %llu offline %llu nopage %llu thp %llu",
+		 (long long)nr, nr * (double)page_size() / (1 << 30), dt,
+		 (unsigned long long)w.violations,
+		 (unsigned long long)w.found[KPF_BUDDY_B], (unsigned long long)w.found[KPF_SLAB_B],
+		 (unsigned long long)w.found[KPF_PGTABLE_B], (unsigned long long)w.found[KPF_OFFLINE_B],
+		 (unsigned long long)w.found[KPF_NOPAGE_B], (unsigned long long)w.found[KPF_THP_B]);
 	/* Speed is measured by ci/bench-kpage.sh, not asserted here: a timed
 	 * assertion fails under emulation (TCG) and load, not on a kernel bug. */
 }
@@ -151,33 +207,47 @@ FIXTURE_VARIANT(kpf_typed) {
 	uint64_t any;		/* don't care ... */
 	const char *why;	/* ... because */
 	const char *none;	/* SKIP reason when no page has the type */
-	const char *meminfo;	/* /proc/meminfo field counting such pages */
 };
 
 #define MAX_TYPED 4096
 
+/*
+ * Every typed variant: IDLE is clear (PG_idle is set through page_idle and
+ * DAMON on LRU folios only, never on typed pages), and the rest of the
+ * word is classified here.
+ */
+/* A page table of order > 0 (the PTI PGD pair) is one compound ptdesc whose
+ * head carries the page type: a PGTABLE page is never a TAIL. Kernel page
+ * tables carry PT_kernel (27bfafac65d8, 977870522af3: 6.19, 6.18.y), an
+ * alias of PG_referenced, so REFERENCED varies with who owns the table. */
 FIXTURE_VARIANT_ADD(kpf_typed, pgtable) {
-	.type = KF_PGTABLE, .any = KF_COMPOUND_HEAD | KF_COMPOUND_TAIL,
-	.why = "page tables of order > 0 (PTI PGD pair) may be compound",
-	.none = "no page-table page found", .meminfo = "PageTables" };
+	.type = KF_PGTABLE, .any = KF_COMPOUND_HEAD | KF_REFERENCED,
+	.why = "HEAD: page tables of order > 0 (PTI PGD pair) are compound; "
+	       "REFERENCED: PT_kernel (kernel page tables) aliases PG_referenced",
+	.none = "no page-table page found" };
 /* SLUB keeps its own state in folio flags: slab_lock = PG_locked,
  * SL_partial = PG_workingset (not exported), SL_pfmemalloc = PG_active. */
 FIXTURE_VARIANT_ADD(kpf_typed, slab) {
 	.type = KF_SLAB, .any = KF_COMPOUND_HEAD | KF_COMPOUND_TAIL | KF_LOCKED | KF_ACTIVE,
 	.why = "slab order and SLUB's own use of PG_locked/PG_active",
-	.none = "no slab page found", .meminfo = "Slab" };
+	.none = "no slab page found" };
 /* Free page reporting (virtio-balloon) marks reported free pages with
  * PG_reported, which is PG_uptodate (include/linux/page-flags.h). */
 FIXTURE_VARIANT_ADD(kpf_typed, buddy) {
 	.type = KF_BUDDY, .any = KF_UPTODATE,
 	.why = "PG_reported of free page reporting aliases PG_uptodate on free pages",
-	.none = "no free page found", .meminfo = "MemFree" };
+	.none = "no free page found" };
 FIXTURE_VARIANT_ADD(kpf_typed, offline) {
 	.type = KF_OFFLINE, .any = KF_COMPOUND_HEAD | KF_COMPOUND_TAIL,
 	.why = "offlined ranges may be compound",
 	.none = "no offline page (no balloon inflated)" };
 FIXTURE_VARIANT_ADD(kpf_typed, nopage) {
 	.type = KF_NOPAGE, .none = "no hole in the memory map" };
+
+PMC_TAG("kpf_typed.pgtable.kpf", "KPF-PGTABLE")
+PMC_TAG("kpf_typed.pgtable.kpf", "PT-KERNEL-FLAG")
+PMC_TAG("kpf_typed.pgtable.kpf", "PT-KERNEL-MARK")
+PMC_TAG("kpf_typed.slab.kpf", "SLAB-FIELDS-OVERLAY")
 
 static long meminfo_kb(const char *key)
 {
@@ -202,16 +272,6 @@ FIXTURE_SETUP(kpf_typed)
 	self->pfns = calloc(MAX_TYPED, sizeof(uint64_t));
 	ASSERT_NE(NULL, self->pfns);
 	self->n = kpage_find(variant->type, variant->type, self->pfns, MAX_TYPED);
-	/* Independent oracle: /proc/meminfo counts these pages by other means
-	 * (the allocators' own counters): megabytes of them and no PFN with
-	 * the flag is a kpageflags bug, not a missing state. */
-	if (!self->n && variant->meminfo && meminfo_kb(variant->meminfo) >= 1024) {
-		TH_LOG("/proc/meminfo %s: %ld kB, yet no PFN has the flag",
-		       variant->meminfo, meminfo_kb(variant->meminfo));
-		ASSERT_NE(0UL, self->n);
-	}
-	if (!self->n)
-		SKIP(return, "%s", variant->none);
 }
 
 FIXTURE_TEARDOWN(kpf_typed)
@@ -219,15 +279,62 @@ FIXTURE_TEARDOWN(kpf_typed)
 	free(self->pfns);
 }
 
+/*
+ * The type is reported at all. Independent oracle: /proc/meminfo counts
+ * these pages by other means (the allocators' own counters): a megabyte
+ * of them and no PFN with the flag is a kpageflags bug, not a missing
+ * state. Its own case, so that a deviation in the other bits of such pages
+ * (a known issue of kpf_typed.*.kpf) never hides a type never reported.
+ */
+FIXTURE(kpf_reported) {
+};
+
+FIXTURE_VARIANT(kpf_reported) {
+	uint64_t type;
+	const char *meminfo;
+};
+
+FIXTURE_VARIANT_ADD(kpf_reported, pgtable) { KF_PGTABLE, "PageTables" };
+FIXTURE_VARIANT_ADD(kpf_reported, slab) { KF_SLAB, "Slab" };
+FIXTURE_VARIANT_ADD(kpf_reported, buddy) { KF_BUDDY, "MemFree" };
+
+PMC_TAG("kpf_reported.pgtable.present", "KPF-PGTABLE")
+
+FIXTURE_SETUP(kpf_reported)
+{
+	REQUIRE_ROOT();
+}
+
+FIXTURE_TEARDOWN(kpf_reported)
+{
+}
+
+TEST_F(kpf_reported, present)
+{
+	uint64_t pfn;
+	size_t n;
+	long kb;
+
+	kb = meminfo_kb(variant->meminfo);
+	ASSERT_LE(0, kb);
+	REQUIRE(kb >= 1024, "too few such pages by /proc/meminfo");
+	n = kpage_find(variant->type, variant->type, &pfn, 1);
+	if (!n)
+		PMC_FAIL_CHECK("/proc/meminfo %s: %ld kB, yet no PFN has the flag",
+			       variant->meminfo, kb);
+	else
+		pmc_info("first such pfn 0x%llx, /proc/meminfo %s: %ld kB",
+			 (unsigned long long)pfn, variant->meminfo, kb);
+}
+
 TEST_F(kpf_typed, kpf)
 {
 	struct kpf_expect x = {
 		.set = variant->type, .any = variant->any, .any_why = variant->why,
 	};
-	size_t checked = 0;
+	size_t checked = 0, seen[32] = { 0 };
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
-	kpf_idle_rule(&x);
 	for (size_t i = 0; i < self->n; i++) {
 		uint64_t f, c;
 
@@ -235,56 +342,93 @@ TEST_F(kpf_typed, kpf)
 		if (!recheck(self->pfns[i], &f, &c) || !(f & variant->type))
 			continue;
 		checked++;
+		for (unsigned int b = 0; b < 32; b++)
+			seen[b] += (x.any & f) >> b & 1;
 		EXPECT_KPF(&x, f, "pfn 0x%llx", (unsigned long long)self->pfns[i]);
-		EXPECT_EQ(0ULL, (unsigned long long)c) {
-			TH_LOG("pfn 0x%llx count", (unsigned long long)self->pfns[i]);
-		}
+		PMC_EXPECT(c == 0, "pfn 0x%llx: kpagecount %llu", (unsigned long long)self->pfns[i],
+			   (unsigned long long)c);
 	}
 	if (!checked)
 		SKIP(return, "%s", variant->none);
+	/* The don't-care bits as seen: evidence for the reasons above. */
+	for (unsigned int b = 0; b < 32; b++)
+		if (x.any >> b & 1)
+			pmc_info("%zu of %zu pages read %s (don't care)", seen[b], checked,
+				 kpf_bit_name(b));
+}
+
+static long buddyinfo_blocks(unsigned int min_order)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen("/proc/buddyinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		unsigned int order = 0;
+
+		if (!p)
+			continue;
+		p += 4;
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')		/* the zone name */
+			p++;
+		for (char *end; ; p = end, order++) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (order >= min_order)
+				n += v;
+		}
+	}
+	if (f)
+		fclose(f);
+	return f ? n : -1;
 }
 
 /*
- * Documentation: "BUDDY ... the BUDDY flag set for and _only_ for the first
- * page" of a free block. Free blocks of order >= 1 are found as runs of
- * BUDDY pages starting at a PFN aligned to the run's power-of-two size; with
- * the documented rule, the second page of an order-1+ block reads without
- * BUDDY. The kernel's stable_page_flags() also reports BUDDY for any page
- * with refcount 0 inside a free block (is_free_buddy_page()). A run of 512
- * aligned BUDDY pages can only be one block with that rule.
+ * BUDDY is set on every page of a free block, not only its first page: the
+ * kernel's behaviour since 4.6 (832fc1de01ae "/proc/kpageflags: return
+ * KPF_BUDDY for "tail" buddy pages") and the documentation since 84a8d467cc42.
+ * Independent oracle: /proc/buddyinfo counts the free blocks per order.
+ * While it shows plenty of free blocks of order >= 9, some PMD-aligned run
+ * of 512 pages must read BUDDY on every page. With the old head-only rule no
+ * such run can exist: two free order-0 buddies always merge, so 512 aligned
+ * pages each BUDDY would be 512 unmerged free blocks.
  */
-TEST(kpf_buddy_head_only)
+PMC_TAG("global.kpf_buddy_every_page", "BUDDY-DOC")
+
+TEST(kpf_buddy_every_page)
 {
 	uint64_t *f = calloc(KPAGE_CHUNK, sizeof(*f));
 	int64_t nr = kpage_nr_pfns();
-	uint64_t tails = 0, blocks = 0;
+	uint64_t blocks = 0;
+	long free9;
 
 	REQUIRE_ROOT();
 	ASSERT_NE(NULL, f);
-	/* An aligned order-9 run entirely BUDDY: per the documentation that
-	 * would be 512 order-0 blocks — which buddy merging makes impossible:
-	 * two free buddies of the same order always merge. */
-	for (uint64_t pfn = 0; pfn < (uint64_t)nr && blocks < 16; pfn += KPAGE_CHUNK) {
+	ASSERT_LT(0, nr);
+	free9 = buddyinfo_blocks(9);
+	ASSERT_LE(0, free9);
+	/* A few such blocks may be allocated while we walk: want several. */
+	REQUIRE(free9 >= 8, "too few free blocks of order 9 or more");
+	for (uint64_t pfn = 0; pfn < (uint64_t)nr && !blocks; pfn += KPAGE_CHUNK) {
 		ssize_t n = kpage_read(KPAGEFLAGS, pfn, f, KPAGE_CHUNK);
 
-		for (ssize_t i = 0; i + 512 <= n; i += 512) {
+		for (ssize_t i = 0; i + 512 <= n && !blocks; i += 512) {
 			ssize_t j = 0;
 
 			while (j < 512 && (f[i + j] & KF_BUDDY))
 				j++;
-			if (j == 512) {
-				blocks++;
-				tails += 511;
-			}
+			blocks += j == 512;
 		}
 	}
 	free(f);
-	REQUIRE(blocks, "no free order-9 block found");
-	/* Expected by the documentation: no BUDDY on the 511 tails. */
-	EXPECT_EQ(0ULL, (unsigned long long)tails) {
-		TH_LOG("%llu aligned order-9 free runs show BUDDY on every page",
-		       (unsigned long long)blocks);
-	}
+	if (!blocks)
+		PMC_FAIL_CHECK("/proc/buddyinfo: %ld free blocks of order >= 9, yet no 512-aligned run reads BUDDY on every page",
+			       free9);
 }
 
 /*
@@ -360,8 +504,5 @@ TEST(kpf_idle)
 	EXPECT_FALSE(!!(f & KF_IDLE));
 	region_unmap(&r);
 }
-
-PMC_FEATURE("kpf_typed.pgtable.kpf", "KPF-PGTABLE", "1d40a5ea01d53251c23c7be541d3f4a656cfc537",
-	    "mm: mark pages in use for page tables", "4.18", "page-table pages")
 
 PMC_MAIN

@@ -39,11 +39,13 @@ enum user_state {
 	S_FILE_PRIVATE_COW, S_MLOCKED, S_MUNLOCKED,
 };
 
-/* Page-cache use history: write()/read() call folio_mark_accessed(), which
- * sets PG_referenced and activates on the second use. */
-#define WHY_PAGECACHE_AGE "page cache access history (folio_mark_accessed) depends on how the file was filled"
-#define WHY_ANON_DIRTY "anon dirtiness lives in the PTE; PG_dirty is set only when the PTE is torn down"
-#define WHY_MLOCK "mlock populates through GUP with FOLL_TOUCH (folio_mark_accessed); PG_dirty as for anon"
+/* Page-cache use history: folio_mark_accessed() sets PG_referenced on the
+ * first use and activates on the second. The builders fill a file with
+ * write() and map it: shmem's write path marks the folio accessed once
+ * (shmem_get_folio(SGP_WRITE)): a memfd page is REFERENCED, not ACTIVE; a
+ * disk file's write path and the mapping's faults do not (the fault sets the
+ * PTE young bit, not the folio's flag): REFERENCED and ACTIVE clear. On the
+ * classic LRU; kpf_lru_age_rule() for MGLRU. */
 
 FIXTURE(kpf_user) {
 	struct region r;
@@ -60,29 +62,31 @@ FIXTURE_VARIANT(kpf_user) {
 #define SHMEM_BITS (KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
 #define CACHE_BITS (KF_MMAP | KF_UPTODATE | KF_LRU)
 
+/* Anon dirtiness lives in the PTE: PG_dirty is set only when the PTE is torn
+ * down (unmap, reclaim), never while the page is mapped like this. */
 FIXTURE_VARIANT_ADD(kpf_user, anon_private) {
-	.state = S_ANON_PRIVATE, .set = ANON_BITS, .any = KF_DIRTY, .why = WHY_ANON_DIRTY };
+	.state = S_ANON_PRIVATE, .set = ANON_BITS };
 /* Shared anon and memfd are shmem: swap-backed, not anon; a written shmem
  * folio is dirty (nothing to write it back to but swap). */
 FIXTURE_VARIANT_ADD(kpf_user, anon_shared) {
 	.state = S_ANON_SHARED, .set = SHMEM_BITS | KF_DIRTY };
 FIXTURE_VARIANT_ADD(kpf_user, memfd) {
-	.state = S_MEMFD, .set = SHMEM_BITS | KF_DIRTY,
-	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+	.state = S_MEMFD, .set = SHMEM_BITS | KF_DIRTY | KF_REFERENCED };
 /* Shared file mapping, fsynced: clean page cache. */
 FIXTURE_VARIANT_ADD(kpf_user, file_shared) {
-	.state = S_FILE_SHARED, .set = CACHE_BITS,
-	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+	.state = S_FILE_SHARED, .set = CACHE_BITS };
 FIXTURE_VARIANT_ADD(kpf_user, file_private_read) {
-	.state = S_FILE_PRIVATE_READ, .set = CACHE_BITS,
-	.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+	.state = S_FILE_PRIVATE_READ, .set = CACHE_BITS };
 /* Written private file mapping: the pages are the anon COW copies. */
 FIXTURE_VARIANT_ADD(kpf_user, file_private_cow) {
-	.state = S_FILE_PRIVATE_COW, .set = ANON_BITS, .any = KF_DIRTY, .why = WHY_ANON_DIRTY };
+	.state = S_FILE_PRIVATE_COW, .set = ANON_BITS };
+/* mlock() populates through GUP with FOLL_TOUCH: folio_mark_accessed() sets
+ * PG_referenced; PG_dirty stays clear as for any mapped anon page. munlock()
+ * moves the folio back to the LRU and keeps PG_referenced. */
 FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
-	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE, .any = KF_DIRTY | KF_REFERENCED, .why = WHY_MLOCK };
+	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE | KF_REFERENCED };
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
-	.state = S_MUNLOCKED, .set = ANON_BITS, .any = KF_DIRTY | KF_REFERENCED, .why = WHY_MLOCK };
+	.state = S_MUNLOCKED, .set = ANON_BITS | KF_REFERENCED };
 
 static const char *build(struct region *r, enum user_state s)
 {
@@ -140,6 +144,8 @@ static struct kpf_expect expect_of(const FIXTURE_VARIANT(kpf_user) *v)
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
+	kpf_anon_ksm_rule(&x);
+	kpf_lru_age_rule(&x);
 	return x;
 }
 
@@ -170,8 +176,9 @@ TEST_F(kpf_user, count)
 /* Page cache: DIRTY follows writes through a shared mapping and writeback. */
 TEST(kpf_cache_dirty_then_fsync)
 {
-	FIXTURE_VARIANT(kpf_user) v = { .state = S_FILE_SHARED, .set = CACHE_BITS,
-		.any = KF_REFERENCED | KF_ACTIVE, .why = WHY_PAGECACHE_AGE };
+	/* Writes through the mapping dirty the PTE (and, on writeback, the
+	 * folio): they never mark it accessed. */
+	FIXTURE_VARIANT(kpf_user) v = { .state = S_FILE_SHARED, .set = CACHE_BITS };
 	struct kpf_expect x = expect_of(&v);
 	struct kpage p[NPAGES];
 	struct region r = { .fd = -1 };

@@ -180,10 +180,7 @@ TEST_F(soft_dirty, after_clear_refs)
 }
 
 /* Interface additions this program pins (exported by --meta). */
-PMC_FEATURE("anon.written.entry", "PM-EXCLUSIVE", "77bb499bb60f4b79cca7d139c8041662860fcf87",
-	    "pagemap: add mmap-exclusive bit for marking pages mapped only here", "4.2",
-	    "private anon written")
-PMC_FEATURE("shared_anon.written.entry", "PM-FILE", "052fb0d635df",
-	    "proc: report file/anon bit in /proc/pid/pagemap", "3.5", "shared anon")
+PMC_TAG("anon.written.entry", "PM-EXCLUSIVE")
+PMC_TAG("shared_anon.written.entry", "PM-FILE")
 
 PMC_MAIN

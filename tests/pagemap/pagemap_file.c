@@ -120,9 +120,7 @@ FIXTURE_TEARDOWN(tmpfs_huge)
 	tmpfs_huge_umount(&self->m);
 }
 
-PMC_FIX("tmpfs_huge.entry", "PMFILE-PMD", "3f9f022e975d",
-	"fs/proc/task_mmu: indicate PM_FILE for PMD-mapped file THP", "6.11",
-	"tmpfs huge=always, MAP_SHARED, PMD-mapped")
+PMC_TAG("tmpfs_huge.entry", "PMFILE-PMD")
 TEST_F(tmpfs_huge, entry)
 {
 	size_t n = self->r.npages;

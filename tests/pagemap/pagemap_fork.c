@@ -187,8 +187,30 @@ TEST_F(fork, entry)
 			EXPECT_NE(self->before[i], pm_pfn(c[i]));
 }
 
-PMC_FIX("fork.thp_child_*", "PM-EXCL-PMD-PERPAGE", "2c1f057e5be63e890f2dd89e4c25ab5eef084a91",
-	"fs/proc/task_mmu: properly detect PM_MMAP_EXCLUSIVE per page of PMD-mapped THPs", "6.11",
-	"PMD-mapped THP partly shared with a forked child")
+PMC_TAG("fork.thp_child_*", "PM-EXCL-PMD-PERPAGE")
+/* The same cases show the 6.15 regression: with CONFIG_PAGE_MAPCOUNT every
+ * entry of the PMD copies page 0's answer again (the "+ idx" was lost). */
+PMC_TAG("fork.thp_child_*", "PM-EXCL-NO-MAPCOUNT")
+
+/*
+ * The two answers above look the same from user space: before 2c1f057e5be6
+ * and after eb16876971ea every entry of the PMD takes page 0's (the head's)
+ * mapcount. What tells them apart is whether the kernel has the 6.15
+ * mapcount series at all, which its configuration says independently of
+ * pagemap: CONFIG_PAGE_MAPCOUNT / CONFIG_NO_PAGE_MAPCOUNT exist from
+ * e63ee43e3eda on (the series eb16876971ea belongs to). The regression id
+ * requires this one, so a pre-6.15 kernel's deviation reads as the fix
+ * missing, a 6.15+ kernel's as the fix regressed.
+ */
+PMC_TAG("global.page_mapcount_kconfig", "PAGE-MAPCOUNT-KCONFIG")
+TEST(page_mapcount_kconfig)
+{
+	char y = pmc_kconfig("CONFIG_PAGE_MAPCOUNT"), n = pmc_kconfig("CONFIG_NO_PAGE_MAPCOUNT");
+
+	REQUIRE(y || n, "kernel configuration not readable");
+	REQUIRE(y == 'y' || n == 'y', "kernel predates the per-page mapcount Kconfig");
+	pmc_info("kernel config (%s): CONFIG_PAGE_MAPCOUNT=%c CONFIG_NO_PAGE_MAPCOUNT=%c",
+		 pmc_kconfig_source(), y ? y : '-', n ? n : '-');
+}
 
 PMC_MAIN

@@ -88,9 +88,7 @@ FIXTURE_TEARDOWN(guard)
 	region_unmap(&self->r);
 }
 
-PMC_FEATURE("guard.*", "GUARD-BIT", "8e2f2aeb8b48",
-	    "fs/proc/task_mmu: add guard region bit to pagemap", "6.15",
-	    "MADV_GUARD_INSTALL on anon and shmem")
+PMC_TAG("guard.*", "GUARD-BIT")
 TEST_F(guard, entry)
 {
 	uint64_t e[NPAGES];
@@ -199,9 +197,7 @@ TEST_F(uffd_wp, entry)
 	}
 }
 
-PMC_FEATURE("uffd_wp.sync.entry", "PM-UFFD-WP", "fb8e37f35a2fe1f983ac21850e856e2c7498d469",
-	    "mm/pagemap: export uffd-wp protection information", "5.14", "uffd-wp sync")
-PMC_FEATURE("uffd_wp.unpopulated.entry", "UFFD-WP-UNPOPULATED", "2bad466cc9d9",
-	    "mm/uffd: UFFD_FEATURE_WP_UNPOPULATED", "6.4", "uffd-wp markers on unpopulated anon")
+PMC_TAG("uffd_wp.sync.entry", "PM-UFFD-WP")
+PMC_TAG("uffd_wp.unpopulated.entry", "UFFD-WP-UNPOPULATED")
 
 PMC_MAIN

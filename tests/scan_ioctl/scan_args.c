@@ -176,13 +176,13 @@ TEST_F(args, categories_known)
 	char s[256];
 
 	scan_format(self->known, s, sizeof(s));
-	TH_LOG("categories accepted: %s", s);
+	pmc_info("categories accepted: %s", s);
 	EXPECT_EQ((uint64_t)SCAN_BASE_CATEGORIES, self->known & SCAN_BASE_CATEGORIES);
 	/* a prefix: no holes, nothing beyond the documented bits */
 	EXPECT_EQ(UINT64_C(0), self->known & (self->known + 1));
 	EXPECT_EQ(UINT64_C(0), self->known >> PMC_SCAN_NR_CATEGORIES);
 	if (pmc_have_guard_regions())
-		TH_LOG("guard regions %s by the scan", self->known & PAGE_IS_GUARD ?
+		pmc_info("guard regions %s by the scan", self->known & PAGE_IS_GUARD ?
 		       "reported" : "not reported");
 }
 
@@ -268,10 +268,7 @@ TEST_F(args, vec_with_len_zero_no_output)
 	EXPECT_EQ(self->a.end, self->a.walk_end);
 }
 
-PMC_FIX("args.vec_len_overflow_efault", "SCAN-VECLEN-OVF",
-	"669b0cb81e4e4e78cff77a5b367c7f70c0c6c05e",
-	"fs/proc/task_mmu: prevent integer overflow in pagemap_scan_get_args()",
-	"6.12", "private anon")
+PMC_TAG("args.vec_len_overflow_efault", "SCAN-VECLEN-OVF")
 /* vec_len * sizeof(struct page_region) wraps to a small size without the
  * fix, so access_ok() passed for a huge vec_len. */
 TEST_F(args, vec_len_overflow_efault)
@@ -301,13 +298,7 @@ TEST_F(args, arg_unreadable_efault)
 }
 
 /* ---- write-protect flags without userfaultfd ---- */
-PMC_FIX("args.*without_uffd*", "SCAN-NOUFFD",
-	"0dff1b407def32452a0d80148172889862c64fe7",
-	"mm/pagemap: fix ioctl(PAGEMAP_SCAN) on vma check", "6.7", "private anon, no uffd")
-PMC_FIX("args.wp_matching_without_uffd_noop", "SCAN-NOUFFD",
-	"4980e837cab7e2acc4dad18dba656c6896c531aa",
-	"mm/pagemap: fix wr-protect even if PM_SCAN_WP_MATCHING not set", "6.7",
-	"private anon, no uffd")
+PMC_TAG("args.*without_uffd*", "SCAN-NOUFFD-VMA")
 TEST_F(args, check_wpasync_without_uffd_eperm)
 {
 	self->a.flags = PM_SCAN_CHECK_WPASYNC;
@@ -368,8 +359,6 @@ TEST_F(args, target_exited_esrch)
 	close(fd);
 }
 
-PMC_FEATURE("args.valid_baseline", "PAGEMAP-SCAN", "52526ca7fdb9",
-	    "fs/proc/task_mmu: implement IOCTL to get and optionally clear info about PTEs", "6.7",
-	    "any mapping")
+PMC_TAG("args.valid_baseline", "PAGEMAP-SCAN")
 
 PMC_MAIN

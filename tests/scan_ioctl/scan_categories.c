@@ -285,8 +285,7 @@ TEST_F(state, categories)
 				why, sizeof(why))) TH_LOG("%s", why);
 	for (size_t i = 0; i < self->r.npages; i++) {
 		if (!scan_match(&x, self->cats[i], self->known, why, sizeof(why))) {
-			TH_LOG("page %zu: %s", i, why);
-			PMC_FAIL_CHECK();
+			PMC_FAIL_CHECK("page %zu: %s", i, why);
 		}
 	}
 }
@@ -301,19 +300,13 @@ TEST_F(state, agrees_with_pagemap)
 	for (size_t i = 0; i < self->r.npages; i++) {
 		if (!scan_agrees_with_pagemap(self->cats[i], self->pm[i], self->armed,
 					      self->known, why, sizeof(why))) {
-			TH_LOG("page %zu: %s", i, why);
-			PMC_FAIL_CHECK();
+			PMC_FAIL_CHECK("page %zu: %s", i, why);
 		}
 	}
 }
 
-PMC_FIX("state.huge_zero_page.categories", "PFNZERO-HUGE", "4a5e85f4eb8fd18b1266342d100e4f0849544ca0",
-	"fs/proc/task_mmu: fix PAGE_IS_PFNZERO detection for the huge zero folio", "6.16",
-	"huge zero page")
-PMC_FIX("state.guard.*", "SCAN-GUARD", "a516403787e0",
-	"fs/proc: extend the PAGEMAP_SCAN ioctl to report guard regions", "6.16", "guard region")
-PMC_FEATURE("state.soft_dirty.*", "SCAN-SOFT-DIRTY", "e6a9a2cbc13bf43e4c03f57666e93d511249d5d7",
-	    "fs/proc/task_mmu: report SOFT_DIRTY bits through the PAGEMAP_SCAN ioctl", "6.8",
-	    "soft-dirty")
+PMC_TAG("state.huge_zero_page.categories", "PFNZERO-HUGE")
+PMC_TAG("state.guard.*", "SCAN-GUARD")
+PMC_TAG("state.soft_dirty.*", "SCAN-SOFT-DIRTY")
 
 PMC_MAIN

@@ -280,14 +280,13 @@ TEST_F(threads, no_lost_writes)
 		scans++;
 	}
 	pthread_join(t, NULL);
-	TH_LOG("%ld scans while writing", scans);
+	pmc_info("%ld scans while writing", scans);
 	for (size_t i = 0; i < TPAGES; i++) {
 		EXPECT_EQ(i % 5 != 1, seen[i]) TH_LOG("page %zu", i);
 	}
 	EXPECT_EQ(TPAGES, uffd_wp_count(self->r.addr, TPAGES));
 }
 
-PMC_FEATURE("dirty.anon_4k.flow", "UFFD-WP-ASYNC", "d61ea1cb0095",
-	    "userfaultfd: UFFD_FEATURE_WP_ASYNC", "6.7", "uffd async wp on anon")
+PMC_TAG("dirty.anon_4k.flow", "UFFD-WP-ASYNC")
 
 PMC_MAIN

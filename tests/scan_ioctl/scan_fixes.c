@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Regression tests for upstream PAGEMAP_SCAN fixes (SPEC.md fix catalog);
- * each test carries PMC_FIX with the subject and hash.
+ * each test carries PMC_TAG with its fixes.tsv id (hash, subject, symptom there).
  *
  *  - vecbuf_null_partial_thp (SCAN-VECBUF-NULL): WP_MATCHING with no output
  *    buffer over half of a written, uffd-wp registered (PMD-mapped) THP
@@ -18,9 +18,14 @@
  *  - zapped_thp_hole_written (SCAN-WRITTEN-PMD-HOLE): an armed THP zapped
  *    whole leaves a PMD hole: WRITTEN reports all 512 pages on both paths.
  *  - hugetlb_hole_wp_returns (SCAN-HUGETLB-HOLE): WP_MATCHING over an
- *    unpopulated, registered hugetlb memfd must return (a buggy kernel hangs
- *    the thread unkillably: only with PMC_DESTRUCTIVE=1, in a child with a
- *    timeout) and leave every page protected.
+ *    unpopulated, registered hugetlb memfd placed alone in its 1 GiB of
+ *    address space (so no page table exists and the walk calls ->pte_hole(),
+ *    the path the fix changed) must return (a buggy kernel hangs the thread
+ *    unkillably: only with PMC_DESTRUCTIVE=1, in a child with a timeout) and
+ *    leave every page protected (the fix installs markers in the hole).
+ *  - no_wp_flag_no_protect (SCAN-NOUFFD-WP): a scan without
+ *    PM_SCAN_WP_MATCHING and without an output buffer over written, tracked
+ *    pages is a pure query: nothing gets write-protected.
  *  - gigantic_wp (SCAN-GIGANTIC-WP): WP_MATCHING over a written 1 GiB
  *    hugetlb page protects it (bit 57 on every page).
  * Requirements: PAGEMAP_SCAN, userfaultfd WP_ASYNC + WP_UNPOPULATED; THP;
@@ -134,9 +139,7 @@ static int wp_first_half_no_buffer(void *p)
 	return scan(a->fd, a->r->addr, a->r->addr + a->r->len / 2, &q_wp, NULL, 0, &we) == 0 ? 0 : 1;
 }
 
-PMC_FIX("fixes.vecbuf_null_partial_thp", "SCAN-VECBUF-NULL",
-	"28aa29986dde79e8466bc87569141291053833f5",
-	"fs/proc/task_mmu: check p->vec_buf for NULL", "6.17", "uffd-wp THP, written")
+PMC_TAG("fixes.vecbuf_null_partial_thp", "SCAN-VECBUF-NULL")
 TEST_F(fixes, vecbuf_null_partial_thp)
 {
 	struct half_arg a = { self->fd, &self->r };
@@ -160,10 +163,7 @@ TEST_F(fixes, vecbuf_null_partial_thp)
 }
 
 /* ---- SCAN-SWAP-UFFDWP ---- */
-PMC_FIX("fixes.swapped_wp_not_written", "SCAN-SWAP-UFFDWP",
-	"2c7ad9a590d1a99ec59c7d90cef41e2b296944c4",
-	"fs/proc/task_mmu: fix uffd-wp confusion in pagemap_scan_pmd_entry()", "6.9",
-	"uffd-wp anon swapped out")
+PMC_TAG("fixes.swapped_wp_not_written", "SCAN-SWAP-UFFDWP")
 TEST_F(fixes, swapped_wp_not_written)
 {
 	uint64_t e[16];
@@ -183,10 +183,7 @@ TEST_F(fixes, swapped_wp_not_written)
 }
 
 /* ---- SCAN-WRITTEN-NONE ---- */
-PMC_FIX("fixes.zapped_ptes_written", "SCAN-WRITTEN-NONE",
-	"07b4377bdbe74a3ec0c8da5849d014f70e003384",
-	"fs/proc/task_mmu: fix PAGEMAP_SCAN written state for unpopulated ptes", "7.2",
-	"uffd-wp anon, written then MADV_DONTNEED")
+PMC_TAG("fixes.zapped_ptes_written", "SCAN-WRITTEN-NONE")
 TEST_F(fixes, zapped_ptes_written)
 {
 	uint64_t we;
@@ -204,10 +201,7 @@ TEST_F(fixes, zapped_ptes_written)
 }
 
 /* ---- SCAN-WRITTEN-PMD-HOLE ---- */
-PMC_FIX("fixes.zapped_thp_hole_written", "SCAN-WRITTEN-PMD-HOLE",
-	"40de8160ca7f67d14619ee0351ce5d68fc4a237a",
-	"fs/proc/task_mmu: fix PAGEMAP_SCAN written state for PMD holes", "7.2",
-	"uffd-wp THP zapped whole")
+PMC_TAG("fixes.zapped_thp_hole_written", "SCAN-WRITTEN-PMD-HOLE")
 TEST_F(fixes, zapped_thp_hole_written)
 {
 	BUILD(thp_pmd_build(&self->r, 1));
@@ -219,9 +213,62 @@ TEST_F(fixes, zapped_thp_hole_written)
 }
 
 /* ---- SCAN-HUGETLB-HOLE ---- */
+
+/*
+ * walk_hugetlb_range() calls ->pte_hole() only where hugetlb_walk() finds no
+ * page table at all: for 2 MiB pages, where the PUD entry is empty. So the
+ * memfd is mapped at the start of a 1 GiB-aligned range that lies wholly
+ * inside a 2 GiB PROT_NONE reservation (untouched: it allocates no page
+ * table); a mapping sharing its 1 GiB with any populated memory would reach
+ * ->hugetlb_entry() instead and never exercise the fix.
+ */
+static const char *hugetlb_memfd_alone(struct region *r, size_t n)
+{
+	size_t gib = (size_t)1 << 30, len = n * HUGETLB_2M;
+	int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB |
+			    (21U << MAP_HUGE_SHIFT));	/* MFD_HUGE_SHIFT == MAP_HUGE_SHIFT */
+	char *p, *a;
+
+	if (fd < 0)
+		return "hugetlb memfd refused";
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		return "hugetlb memfd refused";
+	}
+	p = mmap(NULL, 2 * gib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	a = (char *)(((uintptr_t)p + gib - 1) & ~(uintptr_t)(gib - 1));
+	if (p == MAP_FAILED ||
+	    mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		if (p != MAP_FAILED)
+			munmap(p, 2 * gib);
+		close(fd);
+		return "hugetlb mapping refused";
+	}
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->addr = a;
+	r->len = len;
+	r->npages = len / page_size();
+	r->map_base = p;
+	r->map_len = 2 * gib;
+	return NULL;
+}
+
 struct hole_arg {
 	int fd;
 	struct region *r;
+};
+
+/*
+ * The hole must also be "interesting" for the WP to be attempted: a hugetlb
+ * hole is never WRITTEN (only non-hugetlb uffd-wp holes are), so the usual
+ * category_mask = WRITTEN query returns before the write-protect on fixed
+ * and unfixed kernels alike. WPALLOWED is the VMA's own category (async
+ * uffd-wp with markers): the hole matches it.
+ */
+static const struct scan_query q_wp_allowed = {
+	.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+	.category_mask = PAGE_IS_WPALLOWED, .return_mask = PAGE_IS_WPALLOWED,
 };
 
 /* In the child: its own uffd and registration (a fork does not inherit
@@ -237,15 +284,12 @@ static int wp_hole(void *p)
 	if (fd < 0 || uffd_open(&u, UFFD_ASYNC_ALL_FEATURES) ||
 	    uffd_register_wp(&u, a->r->addr, a->r->len))
 		return 3;
-	if (scan(fd, a->r->addr, a->r->addr + a->r->len, &q_wp, NULL, 0, &we))
+	if (scan(fd, a->r->addr, a->r->addr + a->r->len, &q_wp_allowed, NULL, 0, &we))
 		return 1;
 	return uffd_wp_count(a->r->addr, a->r->npages) == (long)a->r->npages ? 0 : 2;
 }
 
-PMC_FIX("fixes.hugetlb_hole_wp_returns", "SCAN-HUGETLB-HOLE",
-	"e92d92bbafb264dc0518d52b846a3c07ed8d523f",
-	"fs/proc/task_mmu: fix hugetlb self-deadlock in pagemap_scan_pte_hole()", "7.2",
-	"uffd-wp hugetlb memfd, unpopulated")
+PMC_TAG("fixes.hugetlb_hole_wp_returns", "SCAN-HUGETLB-HOLE")
 TEST_F(fixes, hugetlb_hole_wp_returns)
 {
 	struct hole_arg a = { self->fd, &self->r };
@@ -253,19 +297,34 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 
 	REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 2));
-	BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, 2, MAP_SHARED, false));
+	/* One huge page: the fix installs the marker through huge_pte_alloc(),
+	 * so a second huge page in the same PMD table is no longer a hole but
+	 * a none entry, which ->hugetlb_entry() leaves alone (not WRITTEN). */
+	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
+	BUILD(hugetlb_memfd_alone(&self->r, 1));
 	/* registered in the child, never protected: no page table, a hole */
 	st = run_child_bounded(wp_hole, &a, 10);
 	ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
 	EXPECT_EQ(0, st) TH_LOG("1: scan failed, 2: pages left unprotected, 3: setup, >255: signal");
 }
 
+/* ---- SCAN-NOUFFD-WP ---- */
+PMC_TAG("fixes.no_wp_flag_no_protect", "SCAN-NOUFFD-WP")
+TEST_F(fixes, no_wp_flag_no_protect)
+{
+	uint64_t we;
+
+	BUILD(anon_build(&self->r, 16, ANON_UNTOUCHED));
+	BUILD(uffd_async_track(&self->u, &self->r, false));
+	region_write(&self->r);
+	ASSERT_EQ(0, uffd_wp_count(self->r.addr, 16));
+	/* no PM_SCAN_WP_MATCHING, no output buffer: a query, nothing to do */
+	EXPECT_EQ(0, scan(self->fd, self->r.addr, self->r.addr + self->r.len, &q_fast, NULL, 0, &we));
+	EXPECT_EQ(0, uffd_wp_count(self->r.addr, 16));
+}
+
 /* ---- SCAN-GIGANTIC-WP ---- */
-PMC_FIX("fixes.gigantic_wp", "SCAN-GIGANTIC-WP",
-	"1b074e3270e1c061c829150c742eb83bad4dddd1",
-	"fs/proc/task_mmu: use huge_page_size() in pagemap_scan_hugetlb_entry()", "7.2",
-	"uffd-wp 1 GiB hugetlb, written")
+PMC_TAG("fixes.gigantic_wp", "SCAN-GIGANTIC-WP")
 TEST_F(fixes, gigantic_wp)
 {
 	uint64_t we, e;

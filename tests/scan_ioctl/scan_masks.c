@@ -122,8 +122,7 @@ TEST_F(masks, state_table)
 		if (cats[i] != (table[i] | sd)) {
 			scan_format(table[i] | sd, w, sizeof(w));
 			scan_format(cats[i], g, sizeof(g));
-			TH_LOG("page %zu: want %s got %s", i, w, g);
-			PMC_FAIL_CHECK();
+			PMC_FAIL_CHECK("page %zu: want %s got %s", i, w, g);
 		}
 	}
 }
