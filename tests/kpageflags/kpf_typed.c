@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "pmc_test.h"
+#include "lru.h"
 #include "pagetype.h"
 #include "state.h"
 
@@ -340,6 +341,9 @@ TEST(kpf_idle)
 	REQUIRE_ROOT();
 	REQUIRE(pmc_exists(bitmap), "no page_idle");
 	BUILD(anon_build(&r, 1, ANON_WRITTEN));
+	/* The bitmap ignores pages off the LRU (page_idle_get_folio()), and a
+	 * fresh fault sits in a per-CPU batch until drained. */
+	BUILD(lru_settle(&r));
 	pfn = pfn_of(r.addr);
 	ASSERT_NE(0ULL, (unsigned long long)pfn);
 	/* Marking a page idle is per-page tracking state, not a knob: nothing

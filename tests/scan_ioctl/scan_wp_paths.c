@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PM_SCAN_WP_MATCHING on every kind of entry the walk can meet, each with
+ * pagemap bit 57 (and smaps for the PMD mapping) as the independent proof of
+ * what was write-protected. Every range is registered for async uffd-wp
+ * (WP_ASYNC | WP_UNPOPULATED) and never protected before the scan, so the
+ * scan itself does the protecting.
+ *
+ *  - wp.thp_whole / thp_whole_novec: a written, PMD-mapped THP, WP over the
+ *    whole PMD (with and without an output buffer): one region of 512 pages
+ *    WRITTEN|HUGE is reported, the PMD stays a PMD (smaps AnonHugePages, PFNs
+ *    contiguous) and all 512 entries read bit 57; a WRITTEN scan then reports
+ *    nothing; one write makes exactly that page WRITTEN again.
+ *  - wp.anon_hole: three never-touched PMD-aligned PMDs (no page table, a
+ *    hole for the walk): WP reports them all WRITTEN (an unpopulated range of
+ *    a uffd-wp VMA counts as written) and installs a marker on every page
+ *    (bits 62 + 57, not present).
+ *  - wp.generic_loop: 8 written 4 KiB pages, pages 4-5 protected beforehand;
+ *    WP with return_mask WRITTEN|PRESENT (not the written-only fast path):
+ *    regions [0,4) and [6,8) reported, every page protected afterwards, PFNs
+ *    unchanged.
+ *  - wp.fast_path_full: 8 pages protected, pages 0 2 4 6 rewritten; WP on the
+ *    written-only fast path (masks == WRITTEN) with room for 2 regions: it
+ *    returns [0,1) [2,3), walk_end = page 4, and protects pages 0 and 2 only.
+ *  - hugetlb.partial_range / partial_max_pages: a written 2 MiB hugetlb page,
+ *    WP over its first half (range end, or max_pages = 256): a huge page
+ *    cannot be protected in part, so the scan reports nothing, walk_end = the
+ *    huge page's start, and no page reads bit 57; WP over the whole page then
+ *    protects all 512.
+ *  - hugetlb.hole: a never-touched hugetlb memfd alone in a 1 GiB-aligned
+ *    slot (no page table at all: a hole for the walk), WP with no category
+ *    filter: the range is reported not present, and every page reads bit 57
+ *    (a uffd-wp marker on each huge entry). A kernel without the
+ *    SCAN-HUGETLB-HOLE fix deadlocks there: PMC_DESTRUCTIVE=1 only, in a
+ *    child bounded by a timeout (the child registers: fork drops uffd).
+ * Requirements: PAGEMAP_SCAN, userfaultfd WP_ASYNC + WP_UNPOPULATED
+ * (+ WP_HUGETLBFS_SHMEM for hugetlb); THP; hugetlb 2 MiB pages (root).
+ */
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "pmc_test.h"
+#include "hugetlb.h"
+#include "scan.h"
+#include "state.h"
+#include "thp.h"
+#include "uffd.h"
+
+static const struct scan_query q_written = {
+	.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+};
+
+/* Pages of r whose entry has bit 57 set, as a bitmap of the first 64 pages. */
+static uint64_t wp_bitmap(const char *addr, size_t npages)
+{
+	uint64_t e[64], m = 0;
+
+	if (npages > 64 || pagemap_self(addr, npages, e))
+		return ~UINT64_C(0);
+	for (size_t i = 0; i < npages; i++)
+		if (e[i] & PM_UFFD_WP)
+			m |= UINT64_C(1) << i;
+	return m;
+}
+
+/* Expect regions v[0..n) == want[0..nwant) (offsets in pages from base). */
+#define EXPECT_REGIONS(base, want, nwant, v, n) do { \
+	char __why[512]; \
+	EXPECT_TRUE(scan_regions_equal((want), (nwant), (v), (n), (base), __why, sizeof(__why))) \
+		TH_LOG("%s", __why); \
+} while (0)
+
+static struct page_region pr(const char *base, size_t from, size_t to, uint64_t cats)
+{
+	return (struct page_region){ (uintptr_t)base + from * page_size(),
+				     (uintptr_t)base + to * page_size(), cats };
+}
+
+/* ------------------------------------------------------------ anon / THP */
+enum wkind { W_THP, W_THP_NOVEC, W_HOLE, W_GENERIC, W_FAST_FULL };
+
+FIXTURE(wp) {
+	struct region r;
+	struct uffd u;
+	int fd;
+};
+
+FIXTURE_VARIANT(wp) {
+	enum wkind k;
+};
+
+FIXTURE_VARIANT_ADD(wp, thp_whole) { .k = W_THP };
+FIXTURE_VARIANT_ADD(wp, thp_whole_novec) { .k = W_THP_NOVEC };
+FIXTURE_VARIANT_ADD(wp, anon_hole) { .k = W_HOLE };
+FIXTURE_VARIANT_ADD(wp, generic_loop) { .k = W_GENERIC };
+FIXTURE_VARIANT_ADD(wp, fast_path_full) { .k = W_FAST_FULL };
+
+FIXTURE_SETUP(wp)
+{
+	size_t pmd = thp_pmd_pages() * page_size();
+
+	self->fd = -1;
+	self->r.fd = -1;
+	self->u.fd = -1;
+	SCAN_REQUIRE();
+	switch (variant->k) {
+	case W_THP:
+	case W_THP_NOVEC:
+		BUILD(thp_pmd_build(&self->r, 1));
+		break;
+	case W_HOLE:
+		REQUIRE(pmd, "THP not supported");
+		BUILD(region_map(&self->r, 3 * pmd, pmd, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+		/* never touched: the walk meets no page table here */
+		ASSERT_EQ(0, madvise(self->r.addr, self->r.len, MADV_NOHUGEPAGE));
+		break;
+	case W_GENERIC:
+	case W_FAST_FULL:
+		BUILD(anon_build(&self->r, 8, ANON_WRITTEN));
+		break;
+	}
+	BUILD(uffd_open(&self->u, UFFD_ASYNC_FEATURES));
+	BUILD(uffd_register_wp(&self->u, self->r.addr, self->r.len));
+	/* registration alone protects nothing */
+	ASSERT_EQ(0, uffd_wp_count(self->r.addr, self->r.npages));
+	self->fd = pagemap_open(0);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(wp)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	uffd_close(&self->u);
+	region_unmap(&self->r);
+}
+
+TEST_F(wp, protect)
+{
+	const struct scan_query q_wp = {
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.category_mask = PAGE_IS_WRITTEN,
+		.return_mask = PAGE_IS_WRITTEN | PAGE_IS_HUGE | PAGE_IS_PRESENT,
+	};
+	char *a = self->r.addr, *end = a + self->r.len;
+	size_t n = self->r.npages;
+	struct page_region v[8], want[2];
+	uint64_t we = 0;
+	long got;
+
+	switch (variant->k) {
+	case W_THP:
+	case W_THP_NOVEC: {
+		uint64_t *e;
+
+		got = scan(self->fd, a, end, &q_wp, variant->k == W_THP ? v : NULL,
+			   variant->k == W_THP ? 8 : 0, &we);
+		if (variant->k == W_THP) {
+			want[0] = pr(a, 0, n, PAGE_IS_WRITTEN | PAGE_IS_HUGE | PAGE_IS_PRESENT);
+			ASSERT_LE(0, got);
+			EXPECT_REGIONS(a, want, 1, v, got);
+		} else {
+			EXPECT_EQ(0, got);
+		}
+		EXPECT_EQ((uintptr_t)end, we);
+		/* protected as one PMD: not split */
+		EXPECT_EQ(NULL, thp_prove_pmd(a, "AnonHugePages"))
+			TH_LOG("WP of a whole PMD-mapped THP split it");
+		EXPECT_TRUE(pfns_contiguous_aligned(a, n));
+		EXPECT_EQ((long)n, uffd_wp_count(a, n));
+		e = region_pagemap(&self->r);
+		ASSERT_NE(NULL, e);
+		for (size_t i = 0; i < n; i++)
+			PMC_EXPECT((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_SWAP)) == (PM_PRESENT | PM_UFFD_WP),
+				   "page %zu entry 0x%llx", i, (unsigned long long)e[i]);
+		free(e);
+		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
+		/* an async fault resolves the write: that one page is WRITTEN */
+		a[3 * page_size()] = 1;
+		got = scan(self->fd, a, end, &q_written, v, 8, NULL);
+		want[0] = pr(a, 3, 4, PAGE_IS_WRITTEN);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 1, v, got);
+		break;
+	}
+	case W_HOLE: {
+		uint64_t *e;
+
+		got = scan(self->fd, a, end, &q_wp, v, 8, &we);
+		want[0] = pr(a, 0, n, PAGE_IS_WRITTEN);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 1, v, got);
+		EXPECT_EQ((uintptr_t)end, we);
+		e = region_pagemap(&self->r);
+		ASSERT_NE(NULL, e);
+		/* a uffd-wp marker: swap format, not present */
+		for (size_t i = 0; i < n; i++)
+			PMC_EXPECT((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_SWAP | PM_FILE | PM_EXCLUSIVE)) ==
+				   (PM_UFFD_WP | PM_SWAP), "page %zu entry 0x%llx", i,
+				   (unsigned long long)e[i]);
+		free(e);
+		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
+		break;
+	}
+	case W_GENERIC: {
+		uint64_t before[8], after[8];
+
+		ASSERT_EQ(0, uffd_writeprotect(&self->u, a + 4 * page_size(), 2 * page_size(), true));
+		ASSERT_EQ(UINT64_C(0x30), wp_bitmap(a, n));
+		ASSERT_EQ(0, pagemap_self(a, n, before));
+		got = scan(self->fd, a, end, &q_wp, v, 8, &we);
+		want[0] = pr(a, 0, 4, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
+		want[1] = pr(a, 6, 8, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 2, v, got);
+		EXPECT_EQ((uintptr_t)end, we);
+		EXPECT_EQ(UINT64_C(0xff), wp_bitmap(a, n));
+		ASSERT_EQ(0, pagemap_self(a, n, after));
+		for (size_t i = 0; i < n; i++)
+			PMC_EXPECT((before[i] | PM_UFFD_WP) == after[i],
+				   "page %zu: 0x%llx became 0x%llx (only bit 57 may change)", i,
+				   (unsigned long long)before[i], (unsigned long long)after[i]);
+		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
+		break;
+	}
+	case W_FAST_FULL: {
+		const struct scan_query q_fast_wp = {
+			.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+		};
+
+		ASSERT_EQ(0, uffd_writeprotect(&self->u, a, self->r.len, true));
+		for (size_t i = 0; i < n; i += 2)
+			a[i * page_size()] = 2;
+		ASSERT_EQ(UINT64_C(0xaa), wp_bitmap(a, n));
+		got = scan(self->fd, a, end, &q_fast_wp, v, 2, &we);
+		want[0] = pr(a, 0, 1, PAGE_IS_WRITTEN);
+		want[1] = pr(a, 2, 3, PAGE_IS_WRITTEN);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 2, v, got);
+		EXPECT_EQ((uintptr_t)a + 4 * page_size(), we)
+			TH_LOG("walk_end must be the first page that did not fit");
+		/* protected what it reported, nothing beyond walk_end */
+		EXPECT_EQ(UINT64_C(0xaf), wp_bitmap(a, n));
+		break;
+	}
+	}
+}
+
+/* ------------------------------------------------------------ hugetlb */
+enum hkind { H_PARTIAL, H_PARTIAL_MAX, H_HOLE };
+
+FIXTURE(hugetlb) {
+	struct region r;
+	struct uffd u;
+	struct hugetlb_pool pool;
+	int fd;
+};
+
+FIXTURE_VARIANT(hugetlb) {
+	enum hkind k;
+};
+
+FIXTURE_VARIANT_ADD(hugetlb, partial_range) { .k = H_PARTIAL };
+FIXTURE_VARIANT_ADD(hugetlb, partial_max_pages) { .k = H_PARTIAL_MAX };
+FIXTURE_VARIANT_ADD(hugetlb, hole) { .k = H_HOLE };
+
+FIXTURE_SETUP(hugetlb)
+{
+	self->fd = -1;
+	self->r.fd = -1;
+	self->u.fd = -1;
+	self->pool.lock_fd = -1;
+	SCAN_REQUIRE();
+	REQUIRE_ROOT();
+	if (variant->k == H_HOLE)
+		REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
+	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
+	if (variant->k == H_HOLE) {
+		int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (21U << 26));
+
+		REQUIRE(fd >= 0, "hugetlb memfd refused");
+		ASSERT_EQ(0, ftruncate(fd, HUGETLB_2M));
+		/* alone in a 1 GiB-aligned slot: no page table covers it */
+		BUILD(region_map(&self->r, HUGETLB_2M, HUGETLB_1G, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0));
+		self->r.fd = fd;
+	} else {
+		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, 1, MAP_SHARED, true));
+	}
+	self->fd = pagemap_open(0);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, uffd_wp_count(self->r.addr, self->r.npages));
+	if (variant->k == H_HOLE)
+		return;	/* registered by the child that scans */
+	BUILD(uffd_open(&self->u, UFFD_ASYNC_ALL_FEATURES));
+	BUILD(uffd_register_wp(&self->u, self->r.addr, self->r.len));
+}
+
+FIXTURE_TEARDOWN(hugetlb)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	uffd_close(&self->u);
+	region_unmap(&self->r);	/* closes the memfd */
+	hugetlb_release(&self->pool);
+}
+
+/* What the child saw over the hole (a shared page). */
+struct hole_result {
+	long n;				/* regions, or -errno */
+	struct page_region v;		/* the first */
+	uint64_t walk_end;
+	long bad;			/* pages whose entry is not a uffd-wp marker */
+	uint64_t first_bad;		/* that entry */
+};
+
+/* In a child: its own uffd registration (fork drops it), then the scan and
+ * the child's own pagemap (the markers are in its page tables). */
+static int hole_scan(int fd, struct region *r, struct hole_result *res)
+{
+	const struct scan_query q = {
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED,
+	};
+	struct page_region v[4];
+	struct uffd u;
+	uint64_t *e;
+
+	if (uffd_open(&u, UFFD_ASYNC_ALL_FEATURES) || uffd_register_wp(&u, r->addr, r->len))
+		return 3;
+	res->n = scan(fd, r->addr, r->addr + r->len, &q, v, 4, &res->walk_end);
+	if (res->n > 0)
+		res->v = v[0];
+	e = region_pagemap(r);
+	if (!e)
+		return 4;
+	for (size_t i = 0; i < r->npages; i++) {
+		/* bit 62: the 4 KiB marker reads it, hugetlb's path does not; not pinned */
+		if ((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_FILE | PM_EXCLUSIVE)) != PM_UFFD_WP ||
+		    pm_pfn(e[i])) {
+			if (!res->bad++)
+				res->first_bad = e[i];
+		}
+	}
+	return 0;
+}
+
+/* Run hole_scan in a child, waiting for SIGCHLD at most timeout_s seconds.
+ * Returns its exit status, 256 + signal, or -ETIMEDOUT (child left behind:
+ * a kernel deadlock is unkillable). */
+static int hole_scan_bounded(int fd, struct region *r, struct hole_result *res, int timeout_s)
+{
+	struct timespec ts = { .tv_sec = timeout_s };
+	sigset_t set, old;
+	int status;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid)
+		_exit(hole_scan(fd, r, res));
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (sigtimedwait(&set, NULL, &ts) < 0 && errno == EAGAIN) {
+			kill(pid, SIGKILL);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return -ETIMEDOUT;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 256 + WTERMSIG(status);
+}
+
+TEST_F(hugetlb, protect)
+{
+	char *a = self->r.addr, *end = a + self->r.len;
+	const size_t half = self->r.npages / 2;
+	const struct scan_query q_wp = {
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+		.max_pages = variant->k == H_PARTIAL_MAX ? half : 0,
+	};
+	struct page_region v[4], want[1];
+	uint64_t we = 0;
+	long got;
+
+	if (variant->k == H_HOLE) {
+		struct hole_result *res = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+					       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		int st;
+
+		ASSERT_NE(MAP_FAILED, res);
+		st = hole_scan_bounded(self->fd, &self->r, res, 10);
+		ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
+		ASSERT_EQ(0, st) TH_LOG("3: uffd setup, 4: pagemap read, >255: signal");
+		/* one region, not present, not written (hugetlb: pagemap_hugetlb_category),
+		 * in a WP-allowed VMA, and the walk went to the end */
+		want[0] = pr(a, 0, self->r.npages, PAGE_IS_WPALLOWED);
+		EXPECT_REGIONS(a, want, 1, &res->v, res->n);
+		EXPECT_EQ((uintptr_t)end, res->walk_end);
+		EXPECT_EQ(0, res->bad) TH_LOG("%ld pages are no uffd-wp marker, first entry 0x%llx",
+					       res->bad, (unsigned long long)res->first_bad);
+		munmap(res, page_size());
+		return;
+	}
+	got = scan(self->fd, a, variant->k == H_PARTIAL ? a + half * page_size() : end,
+		   &q_wp, v, 4, &we);
+	EXPECT_EQ(0, got) TH_LOG("part of a huge page cannot be protected: nothing to report");
+	EXPECT_EQ((uintptr_t)a, we) TH_LOG("walk_end must be the huge page's start");
+	EXPECT_EQ(0, uffd_wp_count(a, self->r.npages));
+	/* the whole page can */
+	got = scan(self->fd, a, end, &(struct scan_query){ .flags = q_wp.flags,
+		   .category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN }, v, 4, &we);
+	want[0] = pr(a, 0, self->r.npages, PAGE_IS_WRITTEN);
+	ASSERT_LE(0, got);
+	EXPECT_REGIONS(a, want, 1, v, got);
+	EXPECT_EQ((long)self->r.npages, uffd_wp_count(a, self->r.npages));
+}
+
+PMC_MAIN
