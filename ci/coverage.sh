@@ -157,14 +157,19 @@ build_peer() {
 	# uapi headers of this kernel (PAGEMAP_SCAN is newer than the host's)
 	make -s -C "$KSRC" O="$d/hdr-build" headers_install INSTALL_HDR_PATH="$d/usr" >/dev/null ||
 		die "headers_install failed"
-	gcc -static -O2 -D_GNU_SOURCE -U_FORTIFY_SOURCE -isystem "$d/usr/include" -I"$st" -I"$st/mm" \
-		-o "$PEER.tmp" "$st/mm/pagemap_ioctl.c" "$st/mm/vm_util.c" -lm -lpthread > "$d/build.log" 2>&1 ||
+	# relative source names: the test creates files named after __FILE__
+	# (in its working directory, /tmp in the guest)
+	(cd "$st/mm" && gcc -static -O2 -D_GNU_SOURCE -U_FORTIFY_SOURCE -isystem "$d/usr/include" -I"$st" \
+		-o "$PEER.tmp" pagemap_ioctl.c vm_util.c -lm -lpthread) > "$d/build.log" 2>&1 ||
 		{ cat "$d/build.log" >&2; die "pagemap_ioctl build failed"; }
 	mv "$PEER.tmp" "$PEER"
 }
 
 need_tools
 build_kernel
+# vm-run.sh gives the guest the config-<version> found next to the image
+# (the tests' kconfig probe reads it)
+cp "$KBUILD/.config" "$(dirname "$BZIMAGE")/config-$(cat "$KBUILD/include/config/kernel.release")"
 build_peer
 if [ "$BUILD_ONLY" = 1 ]; then
 	echo "$BZIMAGE"
@@ -213,7 +218,8 @@ run_guest() {
 	balloon & local bpid=$!
 	"$ROOT/ci/vm-run.sh" "$BZIMAGE" --out "$dir" --timeout "$TIMEOUT" --prog-timeout 600 \
 		"${QARGS[@]}" "$@" "${VERBOSE[@]}" || rc=$?
-	kill "$bpid" 2>/dev/null; wait "$bpid" 2>/dev/null || true
+	kill "$bpid" 2>/dev/null || true
+	wait "$bpid" 2>/dev/null || true
 	# the gcov frame: base64 of a gzipped tar of the counters tree
 	rm -rf "$dir/gcda" && mkdir -p "$dir/gcda"
 	awk '/^@@PMC:BEGIN gcov /{on=1; next} /^@@PMC:END gcov /{on=0} on' "$dir/results.raw" | tr -d '\r' |
@@ -253,6 +259,7 @@ python3 "$ROOT/ci/coverage/report.py" --src "$KSRC" --out "$OUT" \
 	--meta "kernel=$(cat "$OUT"/suite/kernel.txt 2>/dev/null || cat "$OUT"/peer/kernel.txt) (gcov, allnoconfig + ci/coverage/x86_64.config)" \
 	--meta "source=$(source_version)" \
 	--meta "suite results=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$OUT/suite/results.json" 2>/dev/null || echo -)" \
+	--meta "peer results=$(grep -hs '^# Totals' "$OUT"/peer/peer/*.tap || echo -)" \
 	"${RUNS[@]}"
 info "wrote $OUT/coverage.json and $OUT/coverage.md"
 # The suite's verdicts decide the exit status; the peer's are its own business.

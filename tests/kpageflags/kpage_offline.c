@@ -74,7 +74,7 @@ TEST_F(offline, block)
 	int n = blocks_desc(ids, 8);
 	bool have_cg = pmc_exists(kpage_path(KPAGECGROUP));
 
-	ASSERT_LT(0, pmc_read_file(MEMDIR "/block_size_bytes", buf, sizeof(buf)));
+	ASSERT_EQ(0, pmc_read_file(MEMDIR "/block_size_bytes", buf, sizeof(buf)));
 	bs = strtoull(buf, NULL, 16);
 	ASSERT_NE(0ULL, (unsigned long long)bs);
 	npfn = bs / page_size();
@@ -101,7 +101,7 @@ TEST_F(offline, block)
 		}
 	}
 	REQUIRE(self->state[0], "no memory block could be offlined");
-	ASSERT_LT(0, pmc_read_file(self->state, buf, sizeof(buf)));
+	ASSERT_EQ(0, pmc_read_file(self->state, buf, sizeof(buf)));
 	ASSERT_EQ(0, strncmp(buf, "offline", 7)) TH_LOG("state reads %s", buf);
 	first = (uint64_t)chosen * npfn;
 	ASSERT_EQ((ssize_t)npfn, kpage_read(KPAGEFLAGS, first, f, npfn));

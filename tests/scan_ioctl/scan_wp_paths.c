@@ -16,9 +16,12 @@
  *    a uffd-wp VMA counts as written) and installs a marker on every page
  *    (bits 62 + 57, not present).
  *  - wp.generic_loop: 8 written 4 KiB pages, pages 4-5 protected beforehand;
- *    WP with return_mask WRITTEN|PRESENT (not the written-only fast path):
- *    regions [0,4) and [6,8) reported, every page protected afterwards, PFNs
- *    unchanged.
+ *    WP matching any of WRITTEN|PRESENT (the generic per-page loop): regions
+ *    [0,4) WRITTEN|PRESENT, [4,6) PRESENT, [6,8) WRITTEN|PRESENT, every page
+ *    protected afterwards, nothing else changed (PFNs, flags).
+ *  - wp.bounce_refill: 1200 pages, the even ones written after protecting
+ *    all: a WRITTEN scan with room for 1024 regions reports all 600 (more
+ *    than the kernel's 512-entry bounce buffer: it walks on after a flush).
  *  - wp.fast_path_full: 8 pages protected, pages 0 2 4 6 rewritten; WP on the
  *    written-only fast path (masks == WRITTEN) with room for 2 regions: it
  *    returns [0,1) [2,3), walk_end = page 4, and protects pages 0 and 2 only.
@@ -26,7 +29,9 @@
  *    WP over its first half (range end, or max_pages = 256): a huge page
  *    cannot be protected in part, so the scan reports nothing, walk_end = the
  *    huge page's start, and no page reads bit 57; WP over the whole page then
- *    protects all 512.
+ *    protects all 512; WP again without a filter reports it PRESENT only.
+ *  - hugetlb.partial_after_whole: two pages, WP over page 0 and half of page
+ *    1: one region (page 0), walk_end = page 1, only page 0 protected.
  *  - hugetlb.hole: a never-touched hugetlb memfd alone in a 1 GiB-aligned
  *    slot (no page table at all: a hole for the walk), WP with no category
  *    filter: the range is reported not present, and every page reads bit 57
@@ -79,7 +84,7 @@ static struct page_region pr(const char *base, size_t from, size_t to, uint64_t 
 }
 
 /* ------------------------------------------------------------ anon / THP */
-enum wkind { W_THP, W_THP_NOVEC, W_HOLE, W_GENERIC, W_FAST_FULL };
+enum wkind { W_THP, W_THP_NOVEC, W_HOLE, W_GENERIC, W_FAST_FULL, W_REFILL };
 
 FIXTURE(wp) {
 	struct region r;
@@ -96,6 +101,7 @@ FIXTURE_VARIANT_ADD(wp, thp_whole_novec) { .k = W_THP_NOVEC };
 FIXTURE_VARIANT_ADD(wp, anon_hole) { .k = W_HOLE };
 FIXTURE_VARIANT_ADD(wp, generic_loop) { .k = W_GENERIC };
 FIXTURE_VARIANT_ADD(wp, fast_path_full) { .k = W_FAST_FULL };
+FIXTURE_VARIANT_ADD(wp, bounce_refill) { .k = W_REFILL };
 
 FIXTURE_SETUP(wp)
 {
@@ -120,6 +126,9 @@ FIXTURE_SETUP(wp)
 	case W_GENERIC:
 	case W_FAST_FULL:
 		BUILD(anon_build(&self->r, 8, ANON_WRITTEN));
+		break;
+	case W_REFILL:
+		BUILD(anon_build(&self->r, 1200, ANON_WRITTEN));
 		break;
 	}
 	BUILD(uffd_open(&self->u, UFFD_ASYNC_FEATURES));
@@ -178,6 +187,14 @@ TEST_F(wp, protect)
 				   "page %zu entry 0x%llx", i, (unsigned long long)e[i]);
 		free(e);
 		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
+		/* WP again without a filter: reported, not written, nothing changes */
+		got = scan(self->fd, a, end, &(struct scan_query){ .flags = q_wp.flags,
+			   .return_mask = q_wp.return_mask }, v, 8, &we);
+		want[0] = pr(a, 0, n, PAGE_IS_HUGE | PAGE_IS_PRESENT);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 1, v, got);
+		EXPECT_EQ(NULL, thp_prove_pmd(a, "AnonHugePages"));
+		EXPECT_EQ((long)n, uffd_wp_count(a, n));
 		/* an async fault resolves the write: that one page is WRITTEN */
 		a[3 * page_size()] = 1;
 		got = scan(self->fd, a, end, &q_written, v, 8, NULL);
@@ -206,16 +223,24 @@ TEST_F(wp, protect)
 		break;
 	}
 	case W_GENERIC: {
+		/* every page matches: protected ones are reported, not re-protected */
+		const struct scan_query q_any = {
+			.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+			.category_anyof_mask = PAGE_IS_WRITTEN | PAGE_IS_PRESENT,
+			.return_mask = PAGE_IS_WRITTEN | PAGE_IS_PRESENT,
+		};
+		struct page_region want3[3];
 		uint64_t before[8], after[8];
 
 		ASSERT_EQ(0, uffd_writeprotect(&self->u, a + 4 * page_size(), 2 * page_size(), true));
 		ASSERT_EQ(UINT64_C(0x30), wp_bitmap(a, n));
 		ASSERT_EQ(0, pagemap_self(a, n, before));
-		got = scan(self->fd, a, end, &q_wp, v, 8, &we);
-		want[0] = pr(a, 0, 4, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
-		want[1] = pr(a, 6, 8, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
+		got = scan(self->fd, a, end, &q_any, v, 8, &we);
+		want3[0] = pr(a, 0, 4, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
+		want3[1] = pr(a, 4, 6, PAGE_IS_PRESENT);
+		want3[2] = pr(a, 6, 8, PAGE_IS_WRITTEN | PAGE_IS_PRESENT);
 		ASSERT_LE(0, got);
-		EXPECT_REGIONS(a, want, 2, v, got);
+		EXPECT_REGIONS(a, want3, 3, v, got);
 		EXPECT_EQ((uintptr_t)end, we);
 		EXPECT_EQ(UINT64_C(0xff), wp_bitmap(a, n));
 		ASSERT_EQ(0, pagemap_self(a, n, after));
@@ -247,11 +272,32 @@ TEST_F(wp, protect)
 		EXPECT_EQ(UINT64_C(0xaf), wp_bitmap(a, n));
 		break;
 	}
+	case W_REFILL: {
+		struct page_region *big = calloc(1024, sizeof(*big));
+		long bad = 0;
+
+		ASSERT_NE(NULL, big);
+		ASSERT_EQ(0, uffd_writeprotect(&self->u, a, self->r.len, true));
+		for (size_t i = 0; i < n; i += 2)
+			a[i * page_size()] = 3;
+		got = scan(self->fd, a, end, &q_written, big, 1024, &we);
+		EXPECT_EQ((long)n / 2, got);
+		for (long i = 0; i < got && i < 1024; i++)
+			if (big[i].start != (uintptr_t)a + 2 * i * page_size() ||
+			    big[i].end != big[i].start + page_size() || big[i].categories != PAGE_IS_WRITTEN)
+				bad++;
+		EXPECT_EQ(0, bad) TH_LOG("regions must be the even pages, one each");
+		/* uapi fs.h: "walk_end == end informs that the scan completed" */
+		EXPECT_EQ((uintptr_t)end, we) TH_LOG("all %ld regions reported, yet walk_end is page %ld of %zu",
+						      got, (long)((we - (uintptr_t)a) / page_size()), n);
+		free(big);
+		break;
+	}
 	}
 }
 
 /* ------------------------------------------------------------ hugetlb */
-enum hkind { H_PARTIAL, H_PARTIAL_MAX, H_HOLE };
+enum hkind { H_PARTIAL, H_PARTIAL_MAX, H_AFTER_WHOLE, H_HOLE };
 
 FIXTURE(hugetlb) {
 	struct region r;
@@ -266,6 +312,7 @@ FIXTURE_VARIANT(hugetlb) {
 
 FIXTURE_VARIANT_ADD(hugetlb, partial_range) { .k = H_PARTIAL };
 FIXTURE_VARIANT_ADD(hugetlb, partial_max_pages) { .k = H_PARTIAL_MAX };
+FIXTURE_VARIANT_ADD(hugetlb, partial_after_whole) { .k = H_AFTER_WHOLE };
 FIXTURE_VARIANT_ADD(hugetlb, hole) { .k = H_HOLE };
 
 FIXTURE_SETUP(hugetlb)
@@ -278,18 +325,29 @@ FIXTURE_SETUP(hugetlb)
 	REQUIRE_ROOT();
 	if (variant->k == H_HOLE)
 		REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
+	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, variant->k == H_AFTER_WHOLE ? 2 : 1));
 	if (variant->k == H_HOLE) {
 		int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (21U << 26));
 
 		REQUIRE(fd >= 0, "hugetlb memfd refused");
 		ASSERT_EQ(0, ftruncate(fd, HUGETLB_2M));
-		/* alone in a 1 GiB-aligned slot: no page table covers it */
-		BUILD(region_map(&self->r, HUGETLB_2M, HUGETLB_1G, PROT_READ | PROT_WRITE,
-				 MAP_SHARED, fd, 0));
+		/* Alone in a 1 GiB slot that lies wholly inside a 3 GiB
+		 * reservation, so no other mapping shares its PUD: no page
+		 * table covers it, and the walk meets a hole. */
+		self->r.map_len = 3 * HUGETLB_1G;
+		self->r.map_base = mmap(NULL, self->r.map_len, PROT_NONE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->r.map_base);
+		self->r.addr = (char *)(((uintptr_t)self->r.map_base + HUGETLB_1G - 1) &
+					~(uintptr_t)(HUGETLB_1G - 1));
 		self->r.fd = fd;
+		self->r.len = HUGETLB_2M;
+		self->r.npages = HUGETLB_2M / page_size();
+		ASSERT_EQ(self->r.addr, mmap(self->r.addr, HUGETLB_2M, PROT_READ | PROT_WRITE,
+					     MAP_SHARED | MAP_FIXED, fd, 0));
 	} else {
-		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, 1, MAP_SHARED, true));
+		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, variant->k == H_AFTER_WHOLE ? 2 : 1,
+					  MAP_SHARED, true));
 	}
 	self->fd = pagemap_open(0);
 	ASSERT_LE(0, self->fd);
@@ -315,12 +373,15 @@ struct hole_result {
 	struct page_region v;		/* the first */
 	uint64_t walk_end;
 	long bad;			/* pages whose entry is not a uffd-wp marker */
+	long n2;			/* then a plain scan: regions, or -errno */
+	uint64_t cats2;			/* its first region's categories */
 	uint64_t first_bad;		/* that entry */
 };
 
-/* In a child: its own uffd registration (fork drops it), then the scan and
- * the child's own pagemap (the markers are in its page tables). */
-static int hole_scan(int fd, struct region *r, struct hole_result *res)
+/* In a child: its own uffd registration (fork drops it) and its own pagemap
+ * fd (one opened before fork describes the parent), then the scan and the
+ * child's own entries (the markers are in its page tables). */
+static int hole_scan(struct region *r, struct hole_result *res)
 {
 	const struct scan_query q = {
 		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
@@ -329,12 +390,18 @@ static int hole_scan(int fd, struct region *r, struct hole_result *res)
 	struct page_region v[4];
 	struct uffd u;
 	uint64_t *e;
+	int fd = pagemap_open(0);
 
-	if (uffd_open(&u, UFFD_ASYNC_ALL_FEATURES) || uffd_register_wp(&u, r->addr, r->len))
+	if (fd < 0 || uffd_open(&u, UFFD_ASYNC_ALL_FEATURES) || uffd_register_wp(&u, r->addr, r->len))
 		return 3;
 	res->n = scan(fd, r->addr, r->addr + r->len, &q, v, 4, &res->walk_end);
 	if (res->n > 0)
 		res->v = v[0];
+	/* the markers seen by a scan that does not protect */
+	res->n2 = scan(fd, r->addr, r->addr + r->len,
+		       &(struct scan_query){ .return_mask = pmc_scan_categories() }, v, 4, NULL);
+	if (res->n2 > 0)
+		res->cats2 = v[0].categories;
 	e = region_pagemap(r);
 	if (!e)
 		return 4;
@@ -352,7 +419,7 @@ static int hole_scan(int fd, struct region *r, struct hole_result *res)
 /* Run hole_scan in a child, waiting for SIGCHLD at most timeout_s seconds.
  * Returns its exit status, 256 + signal, or -ETIMEDOUT (child left behind:
  * a kernel deadlock is unkillable). */
-static int hole_scan_bounded(int fd, struct region *r, struct hole_result *res, int timeout_s)
+static int hole_scan_bounded(struct region *r, struct hole_result *res, int timeout_s)
 {
 	struct timespec ts = { .tv_sec = timeout_s };
 	sigset_t set, old;
@@ -366,7 +433,7 @@ static int hole_scan_bounded(int fd, struct region *r, struct hole_result *res, 
 	if (pid < 0)
 		return -errno;
 	if (!pid)
-		_exit(hole_scan(fd, r, res));
+		_exit(hole_scan(r, res));
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (sigtimedwait(&set, NULL, &ts) < 0 && errno == EAGAIN) {
 			kill(pid, SIGKILL);
@@ -397,7 +464,7 @@ TEST_F(hugetlb, protect)
 		int st;
 
 		ASSERT_NE(MAP_FAILED, res);
-		st = hole_scan_bounded(self->fd, &self->r, res, 10);
+		st = hole_scan_bounded(&self->r, res, 10);
 		ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
 		ASSERT_EQ(0, st) TH_LOG("3: uffd setup, 4: pagemap read, >255: signal");
 		/* one region, not present, not written (hugetlb: pagemap_hugetlb_category),
@@ -407,7 +474,28 @@ TEST_F(hugetlb, protect)
 		EXPECT_EQ((uintptr_t)end, res->walk_end);
 		EXPECT_EQ(0, res->bad) TH_LOG("%ld pages are no uffd-wp marker, first entry 0x%llx",
 					       res->bad, (unsigned long long)res->first_bad);
+		/* protected (not WRITTEN) and not present; SWAPPED: the 4 KiB marker
+		 * reads it and pagemap's bit 62 does not here, not pinned */
+		EXPECT_EQ(1, res->n2);
+		EXPECT_EQ((uint64_t)PAGE_IS_HUGE, res->cats2 & (PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE))
+			TH_LOG("marker categories 0x%llx", (unsigned long long)res->cats2);
+		ksft_print_msg("info: hugetlb uffd-wp marker: scan categories 0x%llx\n",
+			       (unsigned long long)res->cats2);
 		munmap(res, page_size());
+		return;
+	}
+	if (variant->k == H_AFTER_WHOLE) {
+		/* page 0 whole, then half of page 1: page 0 stays protected and
+		 * reported, the half is taken back out of the same region */
+		size_t hp = HUGETLB_2M / page_size();
+
+		got = scan(self->fd, a, a + (hp + hp / 2) * page_size(), &q_wp, v, 4, &we);
+		want[0] = pr(a, 0, hp, PAGE_IS_WRITTEN);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 1, v, got);
+		EXPECT_EQ((uintptr_t)a + HUGETLB_2M, we);
+		EXPECT_EQ((long)hp, uffd_wp_count(a, hp));
+		EXPECT_EQ(0, uffd_wp_count(a + HUGETLB_2M, hp));
 		return;
 	}
 	got = scan(self->fd, a, variant->k == H_PARTIAL ? a + half * page_size() : end,
@@ -419,6 +507,13 @@ TEST_F(hugetlb, protect)
 	got = scan(self->fd, a, end, &(struct scan_query){ .flags = q_wp.flags,
 		   .category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN }, v, 4, &we);
 	want[0] = pr(a, 0, self->r.npages, PAGE_IS_WRITTEN);
+	ASSERT_LE(0, got);
+	EXPECT_REGIONS(a, want, 1, v, got);
+	EXPECT_EQ((long)self->r.npages, uffd_wp_count(a, self->r.npages));
+	/* WP again without a filter: reported present, not written; unchanged */
+	got = scan(self->fd, a, end, &(struct scan_query){ .flags = q_wp.flags,
+		   .return_mask = PAGE_IS_WRITTEN | PAGE_IS_PRESENT }, v, 4, &we);
+	want[0] = pr(a, 0, self->r.npages, PAGE_IS_PRESENT);
 	ASSERT_LE(0, got);
 	EXPECT_REGIONS(a, want, 1, v, got);
 	EXPECT_EQ((long)self->r.npages, uffd_wp_count(a, self->r.npages));
