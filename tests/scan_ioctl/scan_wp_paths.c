@@ -25,13 +25,18 @@
  *  - wp.fast_path_full: 8 pages protected, pages 0 2 4 6 rewritten; WP on the
  *    written-only fast path (masks == WRITTEN) with room for 2 regions: it
  *    returns [0,1) [2,3), walk_end = page 4, and protects pages 0 and 2 only.
+ *  - global.thp_max_pages_one_thp: two PMD THPs, max_pages = 512: one region
+ *    (the first THP), walk_end = the second THP's start.
  *  - hugetlb.partial_range / partial_max_pages: a written 2 MiB hugetlb page,
  *    WP over its first half (range end, or max_pages = 256): a huge page
  *    cannot be protected in part, so the scan reports nothing, walk_end = the
  *    huge page's start, and no page reads bit 57; WP over the whole page then
- *    protects all 512; WP again without a filter reports it PRESENT only.
+ *    protects all 512; WP of WRITTEN pages again reports nothing; WP again
+ *    without a filter reports it PRESENT only.
  *  - hugetlb.partial_after_whole: two pages, WP over page 0 and half of page
  *    1: one region (page 0), walk_end = page 1, only page 0 protected.
+ *  - hugetlb.max_pages_one_page: two pages, WP with max_pages = 512: the
+ *    same answer (page 1 does not fit at all).
  *  - hugetlb.hole: a never-touched hugetlb memfd alone in a 1 GiB-aligned
  *    slot (no page table at all: a hole for the walk), WP with no category
  *    filter: the range is reported not present, and every page reads bit 57
@@ -296,8 +301,36 @@ TEST_F(wp, protect)
 	}
 }
 
+/*
+ * max_pages = one THP over two PMD-mapped THPs: the first is reported
+ * whole; the second does not fit at all (found_pages is already max_pages)
+ * and the walk stops at its start.
+ */
+TEST(thp_max_pages_one_thp)
+{
+	struct region r = { .fd = -1 };
+	struct page_region v[4], want[1];
+	uint64_t we = 0;
+	size_t hp = thp_pmd_pages();
+	long got;
+	int fd;
+
+	SCAN_REQUIRE();
+	BUILD(thp_pmd_build(&r, 2));
+	fd = pagemap_open(0);
+	ASSERT_LE(0, fd);
+	got = scan(fd, r.addr, r.addr + r.len, &(struct scan_query){ .max_pages = hp,
+		   .return_mask = PAGE_IS_HUGE | PAGE_IS_PRESENT }, v, 4, &we);
+	want[0] = pr(r.addr, 0, hp, PAGE_IS_HUGE | PAGE_IS_PRESENT);
+	ASSERT_LE(0, got);
+	EXPECT_REGIONS(r.addr, want, 1, v, got);
+	EXPECT_EQ((uintptr_t)r.addr + hp * page_size(), we);
+	close(fd);
+	region_unmap(&r);
+}
+
 /* ------------------------------------------------------------ hugetlb */
-enum hkind { H_PARTIAL, H_PARTIAL_MAX, H_AFTER_WHOLE, H_HOLE };
+enum hkind { H_PARTIAL, H_PARTIAL_MAX, H_AFTER_WHOLE, H_MAX_ONE, H_HOLE };
 
 FIXTURE(hugetlb) {
 	struct region r;
@@ -313,6 +346,7 @@ FIXTURE_VARIANT(hugetlb) {
 FIXTURE_VARIANT_ADD(hugetlb, partial_range) { .k = H_PARTIAL };
 FIXTURE_VARIANT_ADD(hugetlb, partial_max_pages) { .k = H_PARTIAL_MAX };
 FIXTURE_VARIANT_ADD(hugetlb, partial_after_whole) { .k = H_AFTER_WHOLE };
+FIXTURE_VARIANT_ADD(hugetlb, max_pages_one_page) { .k = H_MAX_ONE };
 FIXTURE_VARIANT_ADD(hugetlb, hole) { .k = H_HOLE };
 
 FIXTURE_SETUP(hugetlb)
@@ -325,7 +359,7 @@ FIXTURE_SETUP(hugetlb)
 	REQUIRE_ROOT();
 	if (variant->k == H_HOLE)
 		REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, variant->k == H_AFTER_WHOLE ? 2 : 1));
+	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1));
 	if (variant->k == H_HOLE) {
 		int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (21U << 26));
 
@@ -346,7 +380,8 @@ FIXTURE_SETUP(hugetlb)
 		ASSERT_EQ(self->r.addr, mmap(self->r.addr, HUGETLB_2M, PROT_READ | PROT_WRITE,
 					     MAP_SHARED | MAP_FIXED, fd, 0));
 	} else {
-		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, variant->k == H_AFTER_WHOLE ? 2 : 1,
+		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M,
+					  variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1,
 					  MAP_SHARED, true));
 	}
 	self->fd = pagemap_open(0);
@@ -484,12 +519,18 @@ TEST_F(hugetlb, protect)
 		munmap(res, page_size());
 		return;
 	}
-	if (variant->k == H_AFTER_WHOLE) {
-		/* page 0 whole, then half of page 1: page 0 stays protected and
-		 * reported, the half is taken back out of the same region */
+	if (variant->k == H_MAX_ONE || variant->k == H_AFTER_WHOLE) {
+		/* Two pages. H_AFTER_WHOLE: WP over page 0 and half of page 1: the
+		 * half is taken back out of the region page 0 started. H_MAX_ONE:
+		 * WP with max_pages = one huge page: page 1 does not fit at all.
+		 * Either way page 0 is reported and protected, the walk stops at
+		 * page 1, which stays unprotected. */
 		size_t hp = HUGETLB_2M / page_size();
 
-		got = scan(self->fd, a, a + (hp + hp / 2) * page_size(), &q_wp, v, 4, &we);
+		got = scan(self->fd, a, variant->k == H_AFTER_WHOLE ? a + (hp + hp / 2) * page_size() : end,
+			   &(struct scan_query){ .flags = q_wp.flags, .category_mask = PAGE_IS_WRITTEN,
+						 .return_mask = PAGE_IS_WRITTEN,
+						 .max_pages = variant->k == H_MAX_ONE ? hp : 0 }, v, 4, &we);
 		want[0] = pr(a, 0, hp, PAGE_IS_WRITTEN);
 		ASSERT_LE(0, got);
 		EXPECT_REGIONS(a, want, 1, v, got);
@@ -510,6 +551,9 @@ TEST_F(hugetlb, protect)
 	ASSERT_LE(0, got);
 	EXPECT_REGIONS(a, want, 1, v, got);
 	EXPECT_EQ((long)self->r.npages, uffd_wp_count(a, self->r.npages));
+	/* WP of written pages again: nothing written, nothing reported */
+	EXPECT_EQ(0, scan(self->fd, a, end, &q_wp, v, 4, &we));
+	EXPECT_EQ((uintptr_t)end, we);
 	/* WP again without a filter: reported present, not written; unchanged */
 	got = scan(self->fd, a, end, &(struct scan_query){ .flags = q_wp.flags,
 		   .return_mask = PAGE_IS_WRITTEN | PAGE_IS_PRESENT }, v, 4, &we);
