@@ -33,6 +33,10 @@
 #   --known FILE       known-issues file (default $KNOWN_ISSUES, else known-issues.txt)
 #   --keep             keep the work directory (initramfs, disk image)
 #   -v|--verbose       copy the guest console to stderr while it runs
+#   --hook DIR         guest hook: DIR is copied to /pmc/hook and init runs
+#                      /pmc/hook/run before|after the programs (fd 3 = results
+#                      port; ci/coverage.sh uses it). --only may then select none.
+#   --qemu-arg ARG     one more QEMU argument (repeatable)
 #
 # Output: DIR/results.json (kernel, features, summary, tests, fixes),
 # DIR/results.tap, DIR/<area>/<prog>.{tap,rc,list,meta}, DIR/console.log.
@@ -48,7 +52,7 @@ info() { echo "vm-run: $*" >&2; }
 usage() { sed -n '/^# vm-run.sh/,/^set -e/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d' >&2; exit 2; }
 
 MEM=2G CPUS=2 JOBS=1 TCG_THREADS=single TIMEOUT=300 PROG_TIMEOUT=120 THP=madvise HUGEPAGES=16 APPEND=
-ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=()
+ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=() HOOK= QEMU_ARGS=()
 KERNEL=
 
 while [ $# -gt 0 ]; do
@@ -70,6 +74,8 @@ while [ $# -gt 0 ]; do
 	--known) KNOWN=$2; shift ;;
 	--keep) KEEP=1 ;;
 	-v|--verbose) VERBOSE=1 ;;
+	--hook) HOOK=$2; shift ;;
+	--qemu-arg) QEMU_ARGS+=("$2"); shift ;;
 	-h|--help) usage ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) [ -z "$KERNEL" ] || die "one KERNEL only (use ci/matrix.sh for several)"; KERNEL=$1 ;;
@@ -298,7 +304,11 @@ for b in "$BS"/tests/*/*; do
 	strip -g -o "$IR/pmc/tests/$p" "$b" 2>/dev/null || cp "$b" "$IR/pmc/tests/$p"
 	echo "$p" >> "$IR/pmc/programs.txt"
 done
-[ -s "$IR/pmc/programs.txt" ] || die "no test program selected"
+[ -s "$IR/pmc/programs.txt" ] || [ -n "$HOOK" ] || die "no test program selected"
+if [ -n "$HOOK" ]; then
+	[ -x "$HOOK/run" ] || die "--hook $HOOK has no executable run"
+	mkdir -p "$IR/pmc/hook" && cp -a "$HOOK/." "$IR/pmc/hook/"
+fi
 [ -n "$KCONFIG" ] && cp "$KCONFIG" "$IR/boot/config-$KVER"
 add_modules "$IR"
 cat > "$IR/etc/pmc.env" <<EOF
@@ -339,7 +349,7 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-kernel "$KIMAGE" -initrd "$WORK/initramfs.cpio.gz" -append "$CMDLINE" \
 	-serial "file:$WORK/console.log" -serial "file:$WORK/results.raw" \
 	-drive "file=$WORK/scratch.img,format=raw,if=virtio,cache=unsafe" \
-	-monitor none >"$WORK/qemu.log" 2>&1 &
+	-monitor none "${QEMU_ARGS[@]}" >"$WORK/qemu.log" 2>&1 &
 QPID=$!
 if [ "$VERBOSE" = 1 ]; then tail -n +1 -f "$WORK/console.log" --pid=$QPID >&2 & fi
 wait $QPID

@@ -11,3 +11,5 @@ load ../../helpers/bats/common
 @test "kpf_compound" { pmc_run_program kpageflags/kpf_compound; }
 @test "kpf_typed" { pmc_run_program kpageflags/kpf_typed; }
 @test "kpage_count" { pmc_run_program kpageflags/kpage_count; }
+@test "kpage_efault" { pmc_run_program kpageflags/kpage_efault; }
+@test "kpage_offline" { pmc_run_program kpageflags/kpage_offline; }

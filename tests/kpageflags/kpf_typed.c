@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "pmc_test.h"
+#include "lru.h"
 #include "pagetype.h"
 #include "state.h"
 
@@ -484,6 +485,9 @@ TEST(kpf_idle)
 	REQUIRE_ROOT();
 	REQUIRE(pmc_exists(bitmap), "no page_idle");
 	BUILD(anon_build(&r, 1, ANON_WRITTEN));
+	/* The bitmap ignores pages off the LRU (page_idle_get_folio()), and a
+	 * fresh fault sits in a per-CPU batch until drained. */
+	BUILD(lru_settle(&r));
 	pfn = pfn_of(r.addr);
 	ASSERT_NE(0ULL, (unsigned long long)pfn);
 	/* Marking a page idle is per-page tracking state, not a knob: nothing
@@ -495,6 +499,11 @@ TEST(kpf_idle)
 	close(fd);
 	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfn, &f));
 	EXPECT_TRUE(!!(f & KF_IDLE));
+	/* Marking cleared the PTE's accessed bit without a TLB flush (x86 does
+	 * not flush for young bits): an access through the cached translation
+	 * would not set it again. The mprotect round trip flushes it. */
+	ASSERT_EQ(0, mprotect(r.addr, page_size(), PROT_READ));
+	ASSERT_EQ(0, mprotect(r.addr, page_size(), PROT_READ | PROT_WRITE));
 	r.addr[0]++;
 	/* The access is seen through the PTE young bit when the flag is read. */
 	fd = open(bitmap, O_RDONLY | O_CLOEXEC);

@@ -15,3 +15,6 @@ load ../../helpers/bats/common
 @test "pagemap_swap" { pmc_run_program pagemap/pagemap_swap; }
 @test "pagemap_ksm" { pmc_run_program pagemap/pagemap_ksm; }
 @test "pagemap_hugetlb" { pmc_run_program pagemap/pagemap_hugetlb; }
+@test "pagemap_edges" { pmc_run_program pagemap/pagemap_edges; }
+@test "pagemap_nonpresent" { pmc_run_program pagemap/pagemap_nonpresent; }
+@test "pagemap_soft_dirty_huge" { pmc_run_program pagemap/pagemap_soft_dirty_huge; }

@@ -11,3 +11,5 @@ load ../../helpers/bats/common
 @test "scan_output" { pmc_run_program scan_ioctl/scan_output; }
 @test "scan_dirty" { pmc_run_program scan_ioctl/scan_dirty; }
 @test "scan_fixes" { pmc_run_program scan_ioctl/scan_fixes; }
+@test "scan_wp_paths" { pmc_run_program scan_ioctl/scan_wp_paths; }
+@test "scan_edges" { pmc_run_program scan_ioctl/scan_edges; }
