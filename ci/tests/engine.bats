@@ -113,7 +113,7 @@ assert out["f.v.c"]["result"] == "SKIP" and out["f.v.c"]["reason"] == "needs roo
 PY
 }
 
-@test "the shipped known-issues.txt (and fixes.tsv when present) load without a warning" {
+@test "the shipped known-issues.txt and fixes.tsv load without a warning" {
 	local root=$BATS_TEST_DIRNAME/../..
 	run python3 - "$E" "$root" <<'PY'
 import os, sys
@@ -121,10 +121,10 @@ sys.path.insert(0, sys.argv[1])
 import pmcr_catalogue as cat, pmcr_known as known
 root = sys.argv[2]
 fixes = os.path.join(root, "fixes.tsv")
-c = cat.load_fixes(fixes) if os.path.exists(fixes) else None
-entries = known.load(os.path.join(root, "known-issues.txt"), c or {}, old_format=c is None)
+c = cat.load_fixes(fixes)
+entries = known.load(os.path.join(root, "known-issues.txt"), c)
 assert entries, "no entry loaded"
-print(len(entries), "entries,", "new" if c is not None else "old (TRANSITIONAL)", "format")
+print(len(entries), "entries")
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -13,8 +13,7 @@ matrix, soak, jobs-check, mutate, the kselftest wrapper all call it).
 
 report options:
   --known FILE       known-issues.txt (default: none)
-  --fixes FILE       fixes.tsv catalogue (default: none = TRANSITIONAL old
-                     format: fix data from --meta, known issues without symptoms)
+  --fixes FILE       fixes.tsv catalogue (default: none = no fix verdicts)
   --format human|tap|fixes|none   what goes to stdout (default human)
   --json F --junit F --tap F      also write these files (F '-' = stdout)
   --filtered         a filtered run: ids without a case that ran are left out
@@ -41,16 +40,14 @@ import pmcr_raw as raw  # noqa: E402
 def build(d, known_path=None, fixes_path=None, filtered=False):
     """Raw results directory -> the run: cases (final), catalogue, verdicts."""
     run = raw.load(d)
-    old = not fixes_path
-    if old:
-        cat = catalogue.catalogue_from_meta(run["tags"])
-    else:
+    cat = {}
+    if fixes_path:
         cat = catalogue.load_fixes(fixes_path)
         for prog, glob, t in run["tags"]:
             if t["id"] not in cat:
                 print("engine: %s tags '%s' with id %s, which fixes.tsv does not list" % (prog, glob, t["id"]),
                       file=sys.stderr)
-    entries = known.load(known_path, cat, old_format=old) if known_path else []
+    entries = known.load(known_path, cat) if known_path else []
     verdicts = catalogue.verdicts(cat, run["cases"], run["tags"], known.intermittent_cases(run["cases"], entries))
     known.apply(run["cases"], entries, run["kernel"], run["features"], verdicts)
     run.update(catalogue=cat, verdicts=verdicts, filtered=filtered)

@@ -65,20 +65,6 @@ def load_fixes(path):
     return cat
 
 
-def catalogue_from_meta(tags):
-    """TRANSITIONAL (remove once fixes.tsv lands): the old --meta objects
-    carried kind/commit/subject/release themselves."""
-    cat = {}
-    for _, _, t in tags:
-        fid = t["id"]
-        if fid not in cat:
-            cat[fid] = {"id": fid, "kind": t.get("kind", "fix") if t.get("kind") in KINDS else "fix",
-                        "commit": t.get("commit", ""), "release": t.get("release", ""),
-                        "relation": {"breaks": [], "introduced": [], "requires": []},
-                        "symptom": "-", "subject": t.get("subject", "")}
-    return cat
-
-
 def symptom_covers(symptom, checks):
     """True when every failing-check line matches (at least one line)."""
     if not checks:

@@ -20,7 +20,7 @@ import sys
 from pmcr_catalogue import symptom_covers, first_uncovered
 
 
-def load(path, cat, old_format=False):
+def load(path, cat):
     """-> list of entries. Bad lines are reported on stderr and skipped."""
     out = []
     try:
@@ -31,44 +31,40 @@ def load(path, cat, old_format=False):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if old_format:
-            # TRANSITIONAL (remove once fixes.tsv and the new known-issues.txt
-            # land): '<glob> <condition> <reason>', any symptom.
-            f = line.split(None, 2)
-            if len(f) < 2:
-                continue
-            f = [f[0], f[1], "-", f[2] if len(f) > 2 else ""]
-            sym_any = True
-        else:
-            f = line.split(None, 3)
-            sym_any = False
-            if len(f) < 4:
-                print("known-issues: %s:%d: needs '<case-glob> <conditions> <symptom> <reason>'" % (path, n),
-                      file=sys.stderr)
-                continue
+        f = line.split(None, 3)
+        if len(f) < 4:
+            print("known-issues: %s:%d: needs '<case-glob> <conditions> <symptom> <reason>'" % (path, n),
+                  file=sys.stderr)
+            continue
         glob, conds, symptom, reason = f
         ids = [c.partition("=")[2] for c in conds.split(",") if c.split("=")[0] in ("missing", "regressed")]
         bad = [c for c in conds.split(",") if c != "*" and c.partition("=")[0] not in
                ("missing", "regressed", "feature", "nofeature", "release")]
-        bad += [i for i in ids if cat is not None and i not in cat and not old_format]
+        bad += [i for i in ids if i not in cat]
         if bad:
             print("known-issues: %s:%d: unknown condition or catalogue id: %s" % (path, n, ", ".join(bad)),
                   file=sys.stderr)
             continue
-        if symptom == "-" and not sym_any:
+        if symptom == "-":
             if not ids:
                 print("known-issues: %s:%d: symptom '-' needs missing=ID or regressed=ID" % (path, n),
                       file=sys.stderr)
                 continue
             symptom = cat[ids[0]]["symptom"]
+            if symptom in ("-", ""):
+                # An entry must name what it excuses: '-' over an id without
+                # a symptom would excuse any failure of the case.
+                print("known-issues: %s:%d: symptom '-' but %s has no symptom in fixes.tsv" % (path, n, ids[0]),
+                      file=sys.stderr)
+                continue
         else:
             try:
                 re.compile(symptom)
             except re.error as e:
                 print("known-issues: %s:%d: symptom is not a regex: %s" % (path, n, e), file=sys.stderr)
                 continue
-        out.append({"glob": glob, "conditions": conds, "symptom": "-" if sym_any else symptom,
-                    "any": sym_any, "reason": reason or "(no reason given)", "line": n})
+        out.append({"glob": glob, "conditions": conds, "symptom": symptom,
+                    "reason": reason or "(no reason given)", "line": n})
     return out
 
 
@@ -125,7 +121,7 @@ def apply(cases, entries, kernel, features, verdicts):
             c["reason"] += "\n# (known issue not applied: an ERROR is never an expected failure)"
             continue
         for e in live:
-            if e["any"] or symptom_covers(e["symptom"], c["checks"]):
+            if symptom_covers(e["symptom"], c["checks"]):
                 c["result"], c["known"] = "XFAIL", e["reason"]
                 break
         else:

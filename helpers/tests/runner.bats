@@ -41,15 +41,9 @@ all=($*)
 case \${1:-} in
 --list) printf '%s\n' "\${all[@]}"; exit 0 ;;
 --meta)
-	if [[ -n \${FAKE_OLD_META:-} ]]; then
-	echo '{"test":"f.v.pass","kind":"fix","id":"FAKE-OK","commit":"0123456789ab","subject":"fake: ok","release":"6.1","state":"none"}'
-	echo '{"test":"f.v.fail","kind":"fix","id":"FAKE-BAD","commit":"ba9876543210","subject":"fake: \"bad\"","release":"6.2","state":"none"}'
-	echo '{"test":"f.v.sk*","kind":"feature","id":"FAKE-NA","commit":"","subject":"fake: n/a","release":"6.3","state":"none"}'
-	else
 	echo '{"test":"f.v.pass","id":"FAKE-OK"}'
 	echo '{"test":"f.v.fail*","id":"FAKE-BAD"}'
 	echo '{"test":"f.v.sk*","id":"FAKE-NA"}'
-	fi
 	exit 0 ;;
 esac
 names=("\$@"); ((\$#)) || names=("\${all[@]}")
@@ -333,22 +327,6 @@ EOF
 	run rt --filter 'fail$'
 	[ "$status" -eq 1 ]
 	[[ $output == *"unknown condition or catalogue id: NO-SUCH-ID"* ]]
-}
-
-@test "TRANSITIONAL: old --meta objects and old known-issues lines without fixes.tsv" {
-	export FAKE_OLD_META=1 PMC_FIXES=$T/none.tsv
-	echo "fake.f.v.fail * old entry" >"$T/known"
-	run rt --json "$T/r.json"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	python3 - "$T/r.json" <<'EOF'
-import json, sys
-j = json.load(open(sys.argv[1]))
-t = {x["name"]: x for x in j["tests"]}
-f = {x["id"]: x for x in j["fixes"]}
-assert t["fake.f.v.fail"]["result"] == "XFAIL"
-assert f["FAKE-BAD"]["verdict"] == "MISSING" and f["FAKE-BAD"]["commit"] == "ba9876543210"
-EOF
 }
 
 @test "--list with a filter matching nothing exits 2; a run where every case SKIPs exits 4" {
