@@ -176,7 +176,8 @@ else
 endif
 
 # ---- dependencies: one clear line instead of a bare "cannot find -lcap" --
-TRIPLE  := $(if $(CROSS_COMPILE),$(notdir $(CROSS_COMPILE:%-=%)),$(shell $(CC) -dumpmachine 2>/dev/null))
+TRIPLE  := $(or $(if $(CROSS_COMPILE),$(notdir $(CROSS_COMPILE:%-=%))),$(CLANG_TARGET),\
+	$(shell $(CC) -dumpmachine 2>/dev/null))
 HOST_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null || uname -m)
 deb-arch = $(or $(if $(filter aarch64%,$(1)),arm64),$(if $(filter x86_64%,$(1)),amd64),\
 	$(if $(filter i%86-%,$(1)),i386),$(if $(filter arm%hf,$(1)),armhf),\
@@ -186,11 +187,13 @@ DEB_ARCH      := $(call deb-arch,$(TRIPLE))
 HOST_DEB_ARCH := $(call deb-arch,$(HOST_TRIPLE))
 CROSS_ARCH    := $(if $(filter-out $(HOST_DEB_ARCH),$(DEB_ARCH)),$(DEB_ARCH))
 LIBCAP_PKG    := libcap-dev$(if $(CROSS_ARCH),:$(CROSS_ARCH))
-CC_PKG        := $(strip $(if $(LLVM)$(filter clang%,$(notdir $(firstword $(CC)))),clang llvm,\
-	$(if $(CROSS_COMPILE),gcc-$(TRIPLE),gcc)))
+# A cross build needs the cross gcc package also under clang: its libc and
+# binutils come with it.
+CC_PKG        := $(strip $(if $(LLVM)$(filter clang%,$(notdir $(firstword $(CC)))),clang llvm) \
+	$(if $(CROSS_ARCH),gcc-$(TRIPLE)))
 
 $(B)/.deps-ok: $(B)/.build-flags
-	$(Q)command -v $(firstword $(CC)) >/dev/null || { echo "error: compiler '$(firstword $(CC))' not found: install $(CC_PKG) (as root: make deps$(if $(CROSS_COMPILE), CROSS_COMPILE=$(CROSS_COMPILE))$(if $(LLVM), LLVM=$(LLVM)))" >&2; exit 1; }
+	$(Q)command -v $(firstword $(CC)) >/dev/null || { echo "error: compiler '$(firstword $(CC))' not found: install $(or $(CC_PKG),gcc) (as root: make deps$(if $(CROSS_COMPILE), CROSS_COMPILE=$(CROSS_COMPILE))$(if $(LLVM), LLVM=$(LLVM)))" >&2; exit 1; }
 	$(Q)printf '#include <sys/capability.h>\nint main(void) { return cap_free(0); }\n' | \
 		$(CC) $(filter-out -I%,$(CFLAGS)) $(CPPFLAGS) $(LDFLAGS) -x c - -o $(B)/.deps-test -lcap 2>/dev/null || \
 		{ echo "error: libcap for $(TRIPLE)$(if $(filter 1,$(STATIC)), (static)) not found: install $(LIBCAP_PKG) (as root: make deps$(if $(CROSS_COMPILE), CROSS_COMPILE=$(CROSS_COMPILE)))" >&2; exit 1; }
@@ -290,7 +293,7 @@ install-runner: install-collection
 	@echo "  INSTALL $(ROOT_DIR)/kselftest-list.txt ($$(wc -l < $(ROOT_DIR)/kselftest-list.txt) entries)"
 
 # ---- dependencies (Debian, as root) -------------------------------------
-DEB_PKGS := make libcap-dev bats bats-assert bats-support linux-source-6.12 xz-utils \
+DEB_PKGS := gcc make libcap-dev bats bats-assert bats-support linux-source-6.12 xz-utils \
 	$(CC_PKG) $(if $(CROSS_ARCH),$(LIBCAP_PKG))
 deps:
 	@if [ "$$(id -u)" != 0 ]; then \
