@@ -88,7 +88,7 @@ cc-option = $(shell $(CC) -Werror $(1) -c -x c /dev/null -o /dev/null 2>/dev/nul
 CFLAGS   ?= -O2 -g
 # Truncating snprintf is how bounded buffers are filled here, not a bug.
 override CFLAGS += -std=gnu11 -Wall -Wextra $(call cc-option,-Wno-format-truncation) \
-	-D_GNU_SOURCE -I$(CURDIR)/helpers -I$(B)/ksft
+	-D_GNU_SOURCE -I$(CURDIR)/helpers -I$(abspath $(B))/ksft
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
@@ -164,16 +164,23 @@ endif
 endif
 STAMP := $(B)/.build-flags $(B)/.deps-ok
 
+# The runner scripts come with the headers (one pass over the tarball, ~15 s):
+# install ships them.
+KSFT_RUNNER := run_kselftest.sh kselftest/runner.sh kselftest/prefix.pl kselftest/ktap_helpers.sh
 headers: $(KSFT_HDRS)
-$(B)/ksft/%.h: $(B)/.build-flags
-	$(Q)mkdir -p $(B)/ksft
+$(KSFT_HDRS): $(B)/ksft/.stamp ;
+$(B)/ksft/.stamp: $(B)/.build-flags
+	$(Q)rm -rf $(B)/ksft && mkdir -p $(B)/ksft/kselftest
 ifneq ($(KSFT_DIR)$(KSFT_TREE),)
-	$(Q)cp $(KSFT_FROM)/$*.h $@
+	$(Q)cp $(addprefix $(KSFT_FROM)/,kselftest.h kselftest_harness.h) $(B)/ksft/
+	$(Q)for f in $(KSFT_RUNNER); do [ ! -r $(KSFT_FROM)/$$f ] || cp $(KSFT_FROM)/$$f $(B)/ksft/$$f; done
 else
 	$(Q)test -r $(KSFT_SRC_TARBALL) || { echo "error: $(KSFT_SRC_TARBALL) missing: run 'make deps' (as root) or pass KSFT_DIR=<linux>/tools/testing/selftests" >&2; exit 1; }
-	@echo "  KSFT    $@ (from $(KSFT_SRC_TARBALL))"
-	$(Q)tar -xJf $(KSFT_SRC_TARBALL) -O $(KSFT_SRC_PREFIX)/$*.h > $@.tmp && mv $@.tmp $@
+	@echo "  KSFT    $(B)/ksft (from $(KSFT_SRC_TARBALL))"
+	$(Q)tar -xJf $(KSFT_SRC_TARBALL) -C $(B)/ksft --strip-components=4 \
+		$(addprefix $(KSFT_SRC_PREFIX)/,kselftest.h kselftest_harness.h $(KSFT_RUNNER))
 endif
+	$(Q)touch $@
 
 # ---- dependencies: one clear line instead of a bare "cannot find -lcap" --
 TRIPLE  := $(or $(if $(CROSS_COMPILE),$(notdir $(CROSS_COMPILE:%-=%))),$(CLANG_TARGET),\
@@ -275,16 +282,15 @@ install-collection: all
 emit_tests:
 	@for p in $(sort $(PROGS)); do echo "$(COLLECTION):$$p"; done
 
-KSFT_RUNNER := run_kselftest.sh kselftest/runner.sh kselftest/prefix.pl kselftest/ktap_helpers.sh
 install-runner: install-collection
 	$(Q)mkdir -p $(ROOT_DIR)/kselftest
 	$(Q)if [ -e $(ROOT_DIR)/run_kselftest.sh ] && ! grep -q '^# pagemap-conformance:' $(ROOT_DIR)/run_kselftest.sh; then \
 		echo "  KEEP    $(ROOT_DIR)/run_kselftest.sh (an existing kselftest tree's runner)"; \
 	else \
-		$(if $(KSFT_DIR)$(KSFT_TREE), \
-		for f in $(KSFT_RUNNER); do cp $(KSFT_FROM)/$$f $(ROOT_DIR)/$$f || exit 1; done;, \
-		tar -xJf $(KSFT_SRC_TARBALL) -C $(ROOT_DIR) --strip-components=4 \
-			$(addprefix $(KSFT_SRC_PREFIX)/,$(KSFT_RUNNER)) || exit 1;) \
+		[ -r $(B)/ksft/run_kselftest.sh ] || { echo "  KSFT    runner (from $(KSFT_SRC_TARBALL))"; \
+			tar -xJf $(KSFT_SRC_TARBALL) -C $(B)/ksft --strip-components=4 \
+			$(addprefix $(KSFT_SRC_PREFIX)/,$(KSFT_RUNNER)) || exit 1; }; \
+		for f in $(KSFT_RUNNER); do cp $(B)/ksft/$$f $(ROOT_DIR)/$$f || exit 1; done; \
 		helpers/kselftest/wrap-runner.sh $(ROOT_DIR)/run_kselftest.sh || exit 1; \
 	fi
 	$(Q)list=$(ROOT_DIR)/kselftest-list.txt; touch $$list; \
