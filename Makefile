@@ -34,9 +34,6 @@ endif
 ifeq ($(abspath $(B)),/)
 $(error the build directory (O= or OUTPUT=) must not be /)
 endif
-# Older names used by ci/ and the docs.
-O := $(B)
-
 PREFIX   ?= /usr/local/libexec/pagemap-conformance
 WERROR   ?= 1
 STATIC   ?=
@@ -127,13 +124,9 @@ BUILT      := helpers tests bin unit ksft libpmc.a libpmcfault.so results \
 MARKER     := $(B)/.pagemap-conformance-build
 
 .PHONY: all check unit install clean deps headers run_tests emit_tests \
-	install-collection install-runner FORCE
+	install-collection install-runner
 all: $(LIB) $(TEST_BINS) $(TOOL_BINS)
 
-# ---- flags stamp: a change of compiler, flags or headers rebuilds all ----
-# (STATIC=1 after a dynamic build, CC=clang after gcc, another KSFT_DIR).
-# Not for goals that build nothing (kselftest runs emit_tests with -s and
-# reads its stdout).
 # ---- kselftest headers: KSFT_DIR, else the enclosing kselftest tree, else
 # Debian's linux-source-6.12 (PMC_MAIN runs over the stock runner of any
 # harness from 6.12 on; 6.12 is what Debian 12 ships as source).
@@ -153,6 +146,10 @@ else
 KSFT_FROM := $(KSFT_DIR)
 endif
 
+# ---- flags stamp: a change of compiler, flags or headers rebuilds all ----
+# (STATIC=1 after a dynamic build, CC=clang after gcc, another KSFT_DIR).
+# Not for goals that build nothing (kselftest runs emit_tests with -s and
+# reads its stdout).
 NOBUILD_GOALS := clean deps emit_tests help
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 BUILD_FLAGS := CC=$(CC) AR=$(AR) CFLAGS=$(CFLAGS) CPPFLAGS=$(CPPFLAGS) \
