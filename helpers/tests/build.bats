@@ -94,6 +94,8 @@ teardown() {
 	run "$ks/run_kselftest.sh" -t fake:fail
 	[ "$status" -eq 1 ]
 	grep -q '^not ok 1 selftests: fake: fail' <<<"$output"
+	run "$ks/run_kselftest.sh" -f -t fake:fail
+	[ "$status" -eq 0 ]
 	run "$ks/run_kselftest.sh" -l
 	[ "$status" -eq 0 ]
 	# Installing again keeps one trampoline and the foreign lines.
