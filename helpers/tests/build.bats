@@ -104,3 +104,18 @@ teardown() {
 	[ "$(grep -c '^# pagemap-conformance:' "$ks/run_kselftest.sh")" -eq 1 ]
 	grep -qx "fake:fail" "$ks/kselftest-list.txt"
 }
+
+@test "every test program answers the stock -l and -h (exit 4) and --list" {
+	local b n=0
+	for b in "$PMC_BUILD"/tests/*/*; do
+		[[ -x $b && -f $b ]] || continue
+		n=$((n + 1))
+		run "$b" -l
+		[ "$status" -eq 4 ] || { echo "$b -l: $status"; return 1; }
+		run "$b" -h
+		[ "$status" -eq 4 ] || { echo "$b -h: $status"; return 1; }
+		run "$b" --list
+		[ "$status" -eq 0 ] && [ "${#lines[@]}" -gt 0 ]
+	done
+	[ "$n" -eq "$(ls "$PMC_ROOT"/tests/*/*.c | wc -l)" ]
+}
