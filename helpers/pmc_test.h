@@ -46,7 +46,9 @@
 /* TEST_F/FIXTURE bodies do not use every parameter, and the harness'
  * setjmp-based expansion trips -Wclobbered in every test file. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wclobbered"
+#endif
 
 /*
  * Informational output of a test: "# info: ...". Never the "# FILE:LINE:
@@ -260,20 +262,36 @@ static void pmc_print_meta(void)
 static void pmc_log_restore(const char *line)
 {
 	printf("# journal: %s\n", line);
+	fflush(stdout);
 }
 
-static bool pmc_selected(int argc, char **argv, const char *name)
-{
-	bool any = false;
+/*
+ * PMC_MAIN: main() over the stock runner, test_harness_run(), so the suite
+ * builds and runs against any kselftest_harness.h from 6.12 on. All stock
+ * options work (-h -l, -r/-f/-F/-v/-V/-t/-T filters); the suite adds:
+ *   --list          full case names, fixture.variant.test, one a line;
+ *   --meta          the tags (which upstream change a case pins), JSON;
+ *   NAME...         run only these cases (the stock "-r NAME");
+ * and, while the cases run:
+ *   - a journal restore in the runner before each case and at exit: a case
+ *     killed by its timeout never ran its teardown, and its leftovers must
+ *     not leak into the next case (nor outlive the program);
+ *   - die-with-parent for every process forked from the runner.
+ */
+static pid_t pmc_runner_pid;
 
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		any = true;
-		if (!strcmp(argv[i], name))
-			return true;
-	}
-	return !any;
+/* pthread_atfork "prepare" handler: runs before every fork(); only the
+ * runner's forks start a case (the cases' own forks run in their children). */
+static void pmc_before_case(void)
+{
+	if (getpid() == pmc_runner_pid)
+		journal_restore(false, pmc_log_restore);
+}
+
+static void pmc_after_run(void)
+{
+	if (getpid() == pmc_runner_pid)
+		journal_restore(false, pmc_log_restore);
 }
 
 /* Every process forked from here on (test cases, their children) dies with
@@ -284,64 +302,67 @@ static void pmc_die_with_parent(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static int pmc_main(int argc, char **argv)
+static void pmc_print_list(void)
 {
 	struct __fixture_variant_metadata no_variant = { .name = "", };
 	struct __fixture_variant_metadata *v;
 	struct __fixture_metadata *f;
-	struct __test_results *results;
 	struct __test_metadata *t;
-	unsigned int count = 0, failed = 0;
 	char name[1024];
 
+	for (f = __fixture_list; f; f = f->next)
+		for (v = f->variant ?: &no_variant; v; v = v->next)
+			for (t = f->tests; t; t = t->next) {
+				pmc_full_name(f, v, t, name, sizeof(name));
+				printf("%s\n", name);
+			}
+}
+
+/* The stock options that take an argument (getopt "F:f:V:v:t:T:r:"). */
+static bool pmc_stock_opt_has_arg(const char *a)
+{
+	return a[0] == '-' && a[1] && strchr("FfVvtTr", a[1]) && !a[2];
+}
+
+static int pmc_main(int argc, char **argv)
+{
+	char **args = calloc(2 * (size_t)argc + 1, sizeof(*args));
+	bool names_only = false;
+	int n = 0;
+
+	if (!args)
+		return KSFT_FAIL;
+	args[n++] = argv[0];
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--meta")) {
+		const char *a = argv[i];
+
+		if (!names_only && !strcmp(a, "--meta")) {
 			pmc_print_meta();
-			return 0;
+			return KSFT_PASS;
 		}
-		if (!strcmp(argv[i], "--list")) {
-			for (f = __fixture_list; f; f = f->next)
-				for (v = f->variant ?: &no_variant; v; v = v->next)
-					for (t = f->tests; t; t = t->next) {
-						pmc_full_name(f, v, t, name, sizeof(name));
-						printf("%s\n", name);
-					}
-			return 0;
+		if (!names_only && !strcmp(a, "--list")) {
+			pmc_print_list();
+			return KSFT_PASS;
 		}
-		if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: %s [--list | --meta | TEST...]\n", argv[0]);
-			return 2;
+		if (!names_only && !strcmp(a, "--")) {
+			names_only = true;
+		} else if (names_only || a[0] != '-') {
+			/* A case name: the stock runner's "-r NAME". */
+			args[n++] = "-r";
+			args[n++] = argv[i];
+		} else if (!strcmp(a, "--help")) {
+			args[n++] = "-h";
+		} else {
+			args[n++] = argv[i];
+			if (pmc_stock_opt_has_arg(a) && i + 1 < argc)
+				args[n++] = argv[++i];
 		}
 	}
-	for (f = __fixture_list; f; f = f->next)
-		for (v = f->variant ?: &no_variant; v; v = v->next)
-			for (t = f->tests; t; t = t->next) {
-				pmc_full_name(f, v, t, name, sizeof(name));
-				count += pmc_selected(argc, argv, name);
-			}
 
-	pthread_atfork(NULL, NULL, pmc_die_with_parent);
-	results = mmap(NULL, sizeof(*results), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ksft_print_header();
-	ksft_set_plan(count);
-	for (f = __fixture_list; f; f = f->next)
-		for (v = f->variant ?: &no_variant; v; v = v->next)
-			for (t = f->tests; t; t = t->next) {
-				pmc_full_name(f, v, t, name, sizeof(name));
-				if (!pmc_selected(argc, argv, name))
-					continue;
-				t->results = results;
-				__run_test(f, v, t);
-				t->results = NULL;
-				if (!__test_passed(t))
-					failed++;
-				/* A test killed by its timeout never ran its teardown. */
-				journal_restore(false, pmc_log_restore);
-			}
-	munmap(results, sizeof(*results));
-	ksft_exit(failed == 0);
-	return KSFT_FAIL;
+	pmc_runner_pid = getpid();
+	pthread_atfork(pmc_before_case, NULL, pmc_die_with_parent);
+	atexit(pmc_after_run);
+	return test_harness_run(n, args);
 }
 
 #define PMC_MAIN \
