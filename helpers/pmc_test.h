@@ -49,7 +49,7 @@
 } while (0)
 
 /*
- * A whole-entry check over 512 pages of a THP can fail 512 times: the first
+ * A whole-entry check over the pages of a THP can fail once per page: the first
  * PMC_MAX_DIFF_LINES mismatches of a test case are printed in full, then one
  * line says that the rest are not shown. Each test case runs in its own
  * process, so the counter starts at zero for every case.

@@ -250,40 +250,46 @@ TEST_F(kpf_typed, kpf)
  * BUDDY pages starting at a PFN aligned to the run's power-of-two size; with
  * the documented rule, the second page of an order-1+ block reads without
  * BUDDY. The kernel's stable_page_flags() also reports BUDDY for any page
- * with refcount 0 inside a free block (is_free_buddy_page()). A run of 512
- * aligned BUDDY pages can only be one block with that rule.
+ * with refcount 0 inside a free block (is_free_buddy_page()). A run of
+ * 1 << RUN_ORDER aligned BUDDY pages can only be one block with that rule.
+ * RUN_ORDER is a buddy order, not a page size: any order from 1 to the
+ * allocator's largest (10 on x86-64, 13 with arm64 64K pages) would do; 9
+ * is common and large enough that chance runs of order-0 blocks are ruled
+ * out by buddy merging.
  */
+#define RUN_ORDER 9
 TEST(kpf_buddy_head_only)
 {
+	const ssize_t run = (ssize_t)1 << RUN_ORDER;
 	uint64_t *f = calloc(KPAGE_CHUNK, sizeof(*f));
 	int64_t nr = kpage_nr_pfns();
 	uint64_t tails = 0, blocks = 0;
 
 	REQUIRE_ROOT();
 	ASSERT_NE(NULL, f);
-	/* An aligned order-9 run entirely BUDDY: per the documentation that
-	 * would be 512 order-0 blocks — which buddy merging makes impossible:
-	 * two free buddies of the same order always merge. */
+	/* An aligned run entirely BUDDY: per the documentation that would be
+	 * 'run' order-0 blocks — which buddy merging makes impossible: two
+	 * free buddies of the same order always merge. */
 	for (uint64_t pfn = 0; pfn < (uint64_t)nr && blocks < 16; pfn += KPAGE_CHUNK) {
 		ssize_t n = kpage_read(KPAGEFLAGS, pfn, f, KPAGE_CHUNK);
 
-		for (ssize_t i = 0; i + 512 <= n; i += 512) {
+		for (ssize_t i = 0; i + run <= n; i += run) {
 			ssize_t j = 0;
 
-			while (j < 512 && (f[i + j] & KF_BUDDY))
+			while (j < run && (f[i + j] & KF_BUDDY))
 				j++;
-			if (j == 512) {
+			if (j == run) {
 				blocks++;
-				tails += 511;
+				tails += run - 1;
 			}
 		}
 	}
 	free(f);
-	REQUIRE(blocks, "no free order-9 block found");
-	/* Expected by the documentation: no BUDDY on the 511 tails. */
+	REQUIRE(blocks, "no free block of order 9 found");
+	/* Expected by the documentation: no BUDDY on the tails. */
 	EXPECT_EQ(0ULL, (unsigned long long)tails) {
-		TH_LOG("%llu aligned order-9 free runs show BUDDY on every page",
-		       (unsigned long long)blocks);
+		TH_LOG("%llu aligned order-%d free runs show BUDDY on every page",
+		       (unsigned long long)blocks, RUN_ORDER);
 	}
 }
 

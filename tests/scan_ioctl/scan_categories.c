@@ -195,11 +195,11 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		why = tmpfs_huge_mount(&self->mnt);
 		return why ?: tmpfs_huge_build(&self->r, &self->mnt, 1);
 	case S_HUGETLB_PRIVATE:
-		why = hugetlb_reserve(&self->pool, HUGETLB_2M, 1);
-		return why ?: hugetlb_anon_build(&self->r, HUGETLB_2M, 1, true);
+		why = hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1);
+		return why ?: hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true);
 	case S_HUGETLB_SHARED:
-		why = hugetlb_reserve(&self->pool, HUGETLB_2M, 1);
-		return why ?: hugetlb_memfd_build(&self->r, HUGETLB_2M, 1, MAP_SHARED, true);
+		why = hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1);
+		return why ?: hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, MAP_SHARED, true);
 	case S_SWAPPED:
 	case S_SWAPCACHE:
 		why = swap_setup(&self->swap, SWAP_AREA_PAGES);

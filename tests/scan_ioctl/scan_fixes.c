@@ -16,15 +16,15 @@
  *    pte_none in a uffd-wp VMA is WRITTEN on both paths, and WP_MATCHING
  *    re-arms it (bit 57 back).
  *  - zapped_thp_hole_written (SCAN-WRITTEN-PMD-HOLE): an armed THP zapped
- *    whole leaves a PMD hole: WRITTEN reports all 512 pages on both paths.
+ *    whole leaves a PMD hole: WRITTEN reports every page on both paths.
  *  - hugetlb_hole_wp_returns (SCAN-HUGETLB-HOLE): WP_MATCHING over an
  *    unpopulated, registered hugetlb memfd must return (a buggy kernel hangs
  *    the thread unkillably: only with PMC_DESTRUCTIVE=1, in a child with a
  *    timeout) and leave every page protected.
- *  - gigantic_wp (SCAN-GIGANTIC-WP): WP_MATCHING over a written 1 GiB
- *    hugetlb page protects it (bit 57 on every page).
+ *  - gigantic_wp (SCAN-GIGANTIC-WP): WP_MATCHING over a written PUD-size
+ *    hugetlb page (1 GiB with 4K pages) protects it (bit 57 on every page).
  * Requirements: PAGEMAP_SCAN, userfaultfd WP_ASYNC + WP_UNPOPULATED; THP;
- * swap (root); hugetlb 2M / 1G pages (root).
+ * swap (root); PMD- and PUD-size hugetlb pages (root).
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -253,8 +253,8 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 
 	REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 2));
-	BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, 2, MAP_SHARED, false));
+	BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2));
+	BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 2, MAP_SHARED, false));
 	/* registered in the child, never protected: no page table, a hole */
 	st = run_child_bounded(wp_hole, &a, 10);
 	ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
@@ -265,15 +265,17 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 PMC_FIX("fixes.gigantic_wp", "SCAN-GIGANTIC-WP",
 	"1b074e3270e1c061c829150c742eb83bad4dddd1",
 	"fs/proc/task_mmu: use huge_page_size() in pagemap_scan_hugetlb_entry()", "7.2",
-	"uffd-wp 1 GiB hugetlb, written")
+	"uffd-wp PUD-size hugetlb, written")
 TEST_F(fixes, gigantic_wp)
 {
 	uint64_t we, e;
 
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_1G, 1));
-	BUILD(hugetlb_memfd_build(&self->r, HUGETLB_1G, 1, MAP_SHARED, false));
-	self->r.addr[0] = 1;	/* one write populates the whole 1 GiB page */
+	REQUIRE(hugetlb_size(HUGETLB_PUD), "no PUD hugetlb size offered by this kernel");
+	BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PUD), 1),
+		       hugetlb_size(HUGETLB_PUD)));
+	BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PUD), 1, MAP_SHARED, false));
+	self->r.addr[0] = 1;	/* one write populates the whole gigantic page */
 	ASSERT_EQ(0, pagemap_self(self->r.addr, 1, &e));
 	ASSERT_NE(UINT64_C(0), e & PM_PRESENT);
 	BUILD(uffd_open(&self->u, UFFD_ASYNC_ALL_FEATURES));
