@@ -300,7 +300,7 @@ resolve_kernel() {
 			KVER=$(arm64_version "$KIMAGE")
 			[ -r "$(dirname "$KIMAGE")/release" ] && KVER=$(cat "$(dirname "$KIMAGE")/release")
 		else
-			KVER=$(bzimage_version "$KIMAGE") || die "$k is not an x86-64 or arm64 Linux kernel image (no \"HdrS\" boot header, no \"ARM\\x64\" Image magic)"
+			KVER=$(bzimage_version "$KIMAGE") || die "$k is not an x86 Linux kernel image (no \"HdrS\" boot header) nor an arm64 Image (no \"ARM\\x64\" magic)"
 		fi
 		KLABEL=${KVER:-$(basename "$KIMAGE")}
 		if [ -n "$MODDIR" ]; then
