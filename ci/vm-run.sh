@@ -445,8 +445,8 @@ if [ "$ARCH" = arm64 ]; then
 		-device virtconsole,chardev=pmcres
 		-drive "file=$WORK/scratch.img,format=raw,if=none,id=scratch,cache=unsafe"
 		-device virtio-blk-pci,drive=scratch)
-	# page size from the Image header flags, bits 1-2 (1 4K, 2 16K, 3 64K)
-	case $(( $(od -An -tu8 -j 48 -N 8 "$KIMAGE" | tr -d ' ') >> 1 & 3 )) in
+	# page size from the Image header flags (le64 at 0x18), bits 1-2: 1 4K, 2 16K, 3 64K
+	case $(( $(od -An -tu8 -j 24 -N 8 "$KIMAGE" | tr -d ' ') >> 1 & 3 )) in
 	2) KPAGE=16 ;; 3) KPAGE=64 ;; *) KPAGE=4 ;;
 	esac
 else

@@ -257,7 +257,10 @@ TEST_F(kpage_file, end_and_large_reads)
 	EXPECT_EQ(0, kpage_read(variant->f, (uint64_t)nr + 12345, &v, 1));
 	/* A read straddling the end is cut at the end. */
 	EXPECT_EQ(1, kpage_read(variant->f, (uint64_t)nr - 1, buf, 4));
-	/* One large read returns every entry asked for. */
+	/* One large read returns every entry asked for: 128K entries, or all
+	 * there are (a 2 GiB arm64 guest with 64K pages has 49152 PFNs). */
+	if ((int64_t)big > nr)
+		big = (size_t)nr;
 	EXPECT_EQ((ssize_t)big, kpage_read(variant->f, 0, buf, big));
 	free(buf);
 }

@@ -195,10 +195,12 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		why = tmpfs_huge_mount(&self->mnt);
 		return why ?: tmpfs_huge_build(&self->r, &self->mnt, 1);
 	case S_HUGETLB_PRIVATE:
-		why = hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1);
+		why = mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+			       hugetlb_size(HUGETLB_PMD));
 		return why ?: hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true);
 	case S_HUGETLB_SHARED:
-		why = hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1);
+		why = mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+			       hugetlb_size(HUGETLB_PMD));
 		return why ?: hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, MAP_SHARED, true);
 	case S_SWAPPED:
 	case S_SWAPCACHE:

@@ -102,7 +102,8 @@ FIXTURE_SETUP(dirty)
 		BUILD(file_build(&self->r, 64, MAP_SHARED, FILE_WRITTEN));
 		break;
 	case K_HUGETLB:
-		BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2));
+		BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2),
+			       2 * hugetlb_size(HUGETLB_PMD)));
 		/* populated: WP_MATCHING over hugetlb holes is the SCAN-HUGETLB-HOLE case */
 		BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 2, MAP_SHARED, true));
 		self->gran = hugetlb_size(HUGETLB_PMD) / page_size();

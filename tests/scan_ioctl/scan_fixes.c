@@ -253,7 +253,8 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 
 	REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2));
+	BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2),
+		       2 * hugetlb_size(HUGETLB_PMD)));
 	BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 2, MAP_SHARED, false));
 	/* registered in the child, never protected: no page table, a hole */
 	st = run_child_bounded(wp_hole, &a, 10);
