@@ -30,8 +30,8 @@
 #                      N>1 sends results at the end: a panic loses them all)
 #   --thp always|madvise    transparent_hugepage= (default madvise)
 #   --hugepages N      default-size hugepages reserved on the command line
-#                      (default 16; 0 when that size is above 32 MiB: a 512 MiB
-#                      page would take a quarter of the guest)
+#                      (default 16 with 4K pages, else 0: the default size is
+#                      the PMD size, 32 MiB / 512 MiB with 16K / 64K pages)
 #   --append "ARGS"    extra kernel command line
 #   --accel auto|kvm|tcg    (default auto: kvm when /dev/kvm is usable and the
 #                      host is not itself a VM, else tcg)
