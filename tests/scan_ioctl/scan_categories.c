@@ -157,7 +157,7 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 	switch (s) {
 	case S_ANON_UNTOUCHED:
 		/* PMD-aligned and alone in its PMD: no page table can exist */
-		why = region_map(&self->r, pmc_thp_pmd_size() ?: 2 << 20, pmc_thp_pmd_size(),
+		why = region_map(&self->r, pmd_size(), pmd_size(),
 				 PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0);
 		if (!why)
 			madvise(self->r.addr, self->r.len, MADV_NOHUGEPAGE);
