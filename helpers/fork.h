@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CHILD_SHM_ITEMS 4096	/* u64 items in the shared buffer */
+/* u64 items in the shared buffer: the entries of a PMD THP with 64K pages
+ * (8192) fit; child_pagemap() refuses more. */
+#define CHILD_SHM_ITEMS 16384
 
 struct child {
 	pid_t pid;

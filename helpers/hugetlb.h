@@ -6,8 +6,8 @@
  * hugetlb_reserve() takes pmc_lock("hugetlb") for as long as the pages are
  * held, raises nr_hugepages through the knob journal (so a killed run is
  * restored), and proves free_hugepages reached the number asked for.
- * hugetlb_release() puts the old value back and unlocks. Sizes: 2 MiB and,
- * where the kernel can assemble one, 1 GiB.
+ * hugetlb_release() puts the old value back and unlocks. Sizes: whatever
+ * hugetlb_size() (sizes.h) finds offered, where the kernel can assemble one.
  */
 #ifndef PMC_HUGETLB_H
 #define PMC_HUGETLB_H
@@ -15,10 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sizes.h"
 #include "state.h"
-
-#define HUGETLB_2M	((size_t)2 << 20)
-#define HUGETLB_1G	((size_t)1 << 30)
 
 struct hugetlb_pool {
 	size_t hpsize;		/* bytes */

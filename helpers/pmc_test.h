@@ -58,8 +58,8 @@
 #define pmc_info(fmt, ...) ksft_print_msg("info: " fmt "\n", ##__VA_ARGS__)
 
 /*
- * Failing checks. A whole-entry check over 512 pages of a THP can fail 512
- * times: the first PMC_MAX_DIFF_LINES failing checks of a case are printed
+ * Failing checks. A whole-entry check over the pages of a THP can fail once
+ * per page: the first PMC_MAX_DIFF_LINES failing checks of a case are printed
  * in full; after that a failing check is printed only when its shape (site
  * + message up to " | got", with numbers and hex removed) was not printed
  * yet, so every distinct kind of failure of a case appears at least once.

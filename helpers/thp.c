@@ -11,6 +11,7 @@
 #include "knobs.h"
 #include "probe.h"
 #include "readers.h"
+#include "sizes.h"
 #include "thp.h"
 
 #define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
@@ -107,8 +108,9 @@ const char *thp_pmd_build(struct region *r, size_t nr_pmd)
 	if (madvise(r->addr, r->len, MADV_HUGEPAGE))
 		return "MADV_HUGEPAGE refused";
 	region_write(r);
+	/* A 512 MiB PMD (arm64 64K pages) may not fit the machine. */
 	if (madvise(r->addr, r->len, MADV_COLLAPSE))
-		return "THP PMD collapse refused";
+		return mem_hint("THP PMD collapse refused", r->len);
 	kb = smaps_kb(r->addr, r->len, "AnonHugePages");
 	if (kb < 0)
 		return "smaps unreadable";

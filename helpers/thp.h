@@ -19,7 +19,7 @@
 
 #include "state.h"
 
-/* PMD size in base pages (512 on x86-64), 0 when THP is unavailable. */
+/* PMD size in base pages (from hpage_pmd_size), 0 when THP is unavailable. */
 size_t thp_pmd_pages(void);
 
 /*

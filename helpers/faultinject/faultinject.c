@@ -525,7 +525,7 @@ static int scan(int fd, struct pm_scan_arg *user)
 		break;
 	case F_SC_LONG_FIRST:
 		if (ret > 0)
-			vec[0].end += 4096;
+			vec[0].end += (uint64_t)sysconf(_SC_PAGESIZE);
 		break;
 	case F_SC_CAT_ADD:
 		for (int k = 0; k < ret; k++)
@@ -536,7 +536,7 @@ static int scan(int fd, struct pm_scan_arg *user)
 			vec[k].categories &= ~active->arg;
 		break;
 	case F_SC_WALKEND:
-		user->walk_end += 4096;
+		user->walk_end += (uint64_t)sysconf(_SC_PAGESIZE);
 		break;
 	default:
 		break;

@@ -18,6 +18,7 @@ run_unit() {
 @test "unit: readers (test_readers)" { run_unit test_readers; }
 @test "unit: knob journal (test_knobs)" { run_unit test_knobs; }
 @test "unit: kconfig lookup (test_kconfig)" { run_unit test_kconfig; }
+@test "unit: sizes from the running kernel (test_sizes)" { run_unit test_sizes; }
 
 @test "every unit program has a line in unit.bats" {
 	local f name

@@ -281,7 +281,10 @@ TEST_F(kpage_file, end_and_large_reads)
 			   "read of %llu entries from the last zone PFN 0x%llx returned %zd",
 			   (unsigned long long)(hi - zmax + 4), (unsigned long long)(zmax - 1), n);
 	}
-	/* One large read returns every entry asked for. */
+	/* One large read returns every entry asked for: 128K entries, or all
+	 * there are (a 2 GiB arm64 guest with 64K pages has 49152 PFNs). */
+	if (big > zmax)
+		big = (size_t)zmax;
 	EXPECT_EQ((ssize_t)big, kpage_read(variant->f, 0, buf, big));
 	free(buf);
 }

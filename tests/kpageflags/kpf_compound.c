@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/kpageflags and /proc/kpagecount of compound pages: PMD-mapped THP,
- * PTE-mapped THP, mTHP (64 kB), hugetlb (2 MiB), the shared zero page and
- * the huge zero page.
+ * PTE-mapped THP, mTHP of order 4 (64 kB with 4K pages, 1 MiB with 64K),
+ * PMD-size hugetlb (2 MiB with 4K pages), the shared zero page and the huge
+ * zero page.
  *
  * 1. Build the state with the thp/hugetlb helpers, which prove it without
  *    kpageflags' THP bit where they can (smaps AnonHugePages, PFN contiguity
@@ -15,7 +16,7 @@
  * 4. Zero pages: kpagecount 0 and ZERO_PAGE (+THP on the huge one, head and
  *    tails). Kernels that never map them on read faults (pvm_no_zero_page=1)
  *    are detected by behaviour (two read faults, two PFNs) and SKIP.
- * Requirements: root; THP, mTHP 64 kB, hugetlb 2 MiB where available.
+ * Requirements: root; THP, mTHP order 4, PMD-size hugetlb where available.
  */
 #include <sys/mman.h>
 
@@ -26,7 +27,10 @@
 #include "state.h"
 #include "thp.h"
 
-enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP_64K, C_HUGETLB_2M };
+enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP, C_HUGETLB_PMD };
+
+/* The mTHP order: 64 kB with 4K pages, below the PMD order on every page size. */
+#define MTHP_ORDER 4
 
 /* A THP or mTHP faulted in whole and still mapped by its PMD / PTEs keeps
  * its dirtiness in the page table entries, like any mapped anon page, and
@@ -46,18 +50,20 @@ FIXTURE_VARIANT(kpf_compound) {
 
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pmd) { .state = C_THP_PMD };
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pte_mapped) { .state = C_THP_PTE };
-FIXTURE_VARIANT_ADD(kpf_compound, mthp_64k) { .state = C_MTHP_64K };
-FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_2m) { .state = C_HUGETLB_2M };
+FIXTURE_VARIANT_ADD(kpf_compound, mthp_order4) { .state = C_MTHP };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pmd) { .state = C_HUGETLB_PMD };
 
-PMC_TAG("kpf_compound.mthp_64k.*", "KPF-THP-ANY")
+PMC_TAG("kpf_compound.mthp_order4.*", "KPF-THP-ANY")
 /* Tails report the folio's flags since the folio-based stable_page_flags();
  * before it a tail page reported its own (mostly empty) page flags. */
 PMC_TAG("kpf_compound.thp_pmd.kpf", "KPF-FOLIO-FLAGS")
 PMC_TAG("kpf_compound.thp_pte_mapped.kpf", "KPF-FOLIO-FLAGS")
-PMC_TAG("kpf_compound.hugetlb_2m.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.hugetlb_pmd.kpf", "KPF-FOLIO-FLAGS")
 
 FIXTURE_SETUP(kpf_compound)
 {
+	size_t kb;
+
 	self->r.fd = -1;
 	self->m.lock = -1;
 	self->pool.lock_fd = -1;
@@ -73,16 +79,19 @@ FIXTURE_SETUP(kpf_compound)
 		BUILD(thp_pte_build(&self->r, THP_SPLIT_MPROTECT));
 		self->folio_pages = thp_pmd_pages();
 		break;
-	case C_MTHP_64K:
-		REQUIRE(mthp_offered(64), "mTHP 64 kB not offered");
-		BUILD(mthp_enable(&self->m, 64));
-		BUILD(mthp_build(&self->r, 64, 4));
-		self->folio_pages = 64 * 1024 / page_size();
+	case C_MTHP:
+		kb = (page_size() << MTHP_ORDER) >> 10;
+		REQUIRE(mthp_offered(kb), "mTHP of order 4 not offered");
+		BUILD(mthp_enable(&self->m, kb));
+		BUILD(mthp_build(&self->r, kb, 4));
+		self->folio_pages = (size_t)1 << MTHP_ORDER;
 		break;
-	case C_HUGETLB_2M:
-		BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
-		BUILD(hugetlb_anon_build(&self->r, HUGETLB_2M, 1, true));
-		self->folio_pages = HUGETLB_2M / page_size();
+	case C_HUGETLB_PMD:
+		REQUIRE(hugetlb_size(HUGETLB_PMD), "no PMD hugetlb size offered by this kernel");
+		BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+			       hugetlb_size(HUGETLB_PMD)));
+		BUILD(hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true));
+		self->folio_pages = hugetlb_size(HUGETLB_PMD) / page_size();
 		return;
 	}
 	BUILD(lru_settle(&self->r));
@@ -91,9 +100,9 @@ FIXTURE_SETUP(kpf_compound)
 FIXTURE_TEARDOWN(kpf_compound)
 {
 	region_unmap(&self->r);
-	if (variant->state == C_MTHP_64K)
+	if (variant->state == C_MTHP)
 		mthp_restore(&self->m);
-	if (variant->state == C_HUGETLB_2M)
+	if (variant->state == C_HUGETLB_PMD)
 		hugetlb_release(&self->pool);
 }
 
@@ -101,7 +110,7 @@ TEST_F(kpf_compound, kpf)
 {
 	size_t n = self->r.npages;
 	struct kpage *p = calloc(n, sizeof(*p));
-	bool huge = variant->state == C_HUGETLB_2M;
+	bool huge = variant->state == C_HUGETLB_PMD;
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, kpage_of(self->r.addr, n, p));

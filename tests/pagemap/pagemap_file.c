@@ -13,7 +13,7 @@
  *    exclusive, and its PFN differs from the page cache page's PFN (seen
  *    through a second, shared mapping of the same file);
  *  - tmpfs huge=always, MAP_SHARED, PMD-mapped (smaps ShmemPmdMapped + PFN
- *    contiguity and alignment prove it): all 512 entries present, file,
+ *    contiguity and alignment prove it): every entry of the PMD present, file,
  *    exclusive, PFN = first PFN + index (fix 3f9f022e975d: before 6.11 a
  *    PMD-mapped file THP lacked bit 61).
  * Requirements: a disk filesystem for the scratch file (else SKIP); root

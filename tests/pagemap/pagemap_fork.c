@@ -13,10 +13,10 @@
  *  - 4K, after the child wrote every page: the child has new PFNs, the
  *    parent keeps its own, bit 56 SET in both, kpagecount 1;
  *  - 4K, after the parent wrote: the mirror image (the parent copies);
- *  - THP, before COW (still PMD-mapped in the parent: smaps): 512 shared
+ *  - THP, before COW  (still PMD-mapped in the parent: smaps): all its
  *    pages, bit 56 clear in both, kpagecount 2;
  *  - THP, the child wrote page 0: the child's PMD is split and page 0 copied:
- *    parent page 0 exclusive (count 1), pages 1..511 shared (count 2) in
+ *    parent page 0 exclusive (count 1), the other pages shared (count 2) in
  *    both; the child's page 0 a new exclusive page;
  *  - THP, the child unmapped the second half: parent pages 0..255 shared
  *    (count 2, bit 56 clear), 256..511 exclusive (count 1, bit 56 set),
@@ -34,6 +34,7 @@
  * Requirements: CAP_SYS_ADMIN and root (PFNs, kpagecount); THP for the THP
  * cases.
  */
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "pm_common.h"
@@ -69,7 +70,7 @@ FIXTURE(fork) {
 	struct region r;
 	struct child c;
 	size_t n;
-	uint64_t before[512];	/* parent PFNs before fork */
+	uint64_t *before;	/* parent PFNs before fork, n of them */
 };
 
 FIXTURE_VARIANT(fork) {
@@ -91,15 +92,18 @@ FIXTURE_SETUP(fork)
 	self->c.pid = -1;
 	self->c.cmd = self->c.ack = -1;
 	self->c.shm = NULL;
+	self->before = NULL;
 	REQUIRE_ROOT();
 	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
 	if (variant->thp) {
-		REQUIRE(thp_pmd_pages() && thp_pmd_pages() <= 512, "THP not available");
+		REQUIRE(thp_pmd_pages(), "THP not available");
 		BUILD(thp_pmd_build(&self->r, 1));
 	} else {
 		BUILD(anon_build(&self->r, 16, ANON_WRITTEN));
 	}
 	self->n = self->r.npages;
+	self->before = calloc(self->n, sizeof(*self->before));
+	ASSERT_NE(NULL, self->before);
 	ASSERT_EQ(0, pagemap_self(self->r.addr, self->n, self->before));
 	for (size_t i = 0; i < self->n; i++)
 		self->before[i] = pm_pfn(self->before[i]);
@@ -131,6 +135,7 @@ FIXTURE_TEARDOWN(fork)
 {
 	child_stop(&self->c);
 	region_unmap(&self->r);
+	free(self->before);
 }
 
 TEST_F(fork, entry)

@@ -14,9 +14,9 @@
  *    reads 0 bytes;
  *  - unmapped: a hole between VMAs reads 0, soft-dirty included;
  *  - top: the entry of the last user page reads, a read at the first page
- *    past the top of the user address space (TASK_SIZE_MAX, x86-64:
- *    (1 << 47) - 4 KiB with 4-level paging) returns 0 bytes, a read across
- *    that boundary returns only the entries below it;
+ *    past the top of the user address space (mm->task_size, found by
+ *    MAP_FIXED_NOREPLACE bisection: user_va_end()) returns 0 bytes, a read
+ *    across that boundary returns only the entries below it;
  *  - large_read: one pread() over written anon, a hole and a read file
  *    mapping returns every entry, each one right;
  *  - lseek: SEEK_SET and SEEK_CUR move the position and read() follows it
@@ -41,6 +41,7 @@
 #include "pm_common.h"
 #include "file.h"
 #include "fork.h"
+#include "sizes.h"
 #include "state.h"
 
 #define NPAGES 16
@@ -231,37 +232,13 @@ TEST_F(rules, unmapped)
 		EXPECT_PM(&x, e[i], "page %zu", i);
 }
 
-/* mm->task_size of a 64-bit x86 process: TASK_SIZE_MAX. */
-static uint64_t user_top(void)
-{
-#if defined(__x86_64__)
-	char line[4096];
-	bool la57 = false;
-	FILE *f = fopen("/proc/cpuinfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			la57 = strstr(line, " la57") != NULL;
-			break;
-		}
-	if (f)
-		fclose(f);
-	/* 5-level paging needs both the CPU flag and a kernel using it. */
-	if (la57 && pmc_kconfig("CONFIG_X86_5LEVEL") != 'n')
-		return (UINT64_C(1) << 56) - page_size();
-	return (UINT64_C(1) << 47) - page_size();
-#else
-	return 0;
-#endif
-}
-
 TEST_F(rules, top)
 {
-	uint64_t top = user_top(), e[4];
+	uint64_t top = user_va_end(), e[4];
 	off_t last = (off_t)(top / page_size() - 1) * 8;
 	int fd;
 
-	REQUIRE(top, "top of user address space not known for this architecture");
+	REQUIRE(top, "top of user address space not found (MAP_FIXED_NOREPLACE needs 4.17)");
 	fd = pagemap_open(0);
 	ASSERT_LE(0, fd);
 	/* The last user page (not mapped here): one zero entry. */

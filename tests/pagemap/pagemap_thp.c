@@ -4,17 +4,18 @@
  *
  * Proves, for every page of the state:
  *  - PMD-mapped THP (MADV_HUGEPAGE + MADV_COLLAPSE; smaps AnonHugePages and
- *    PFN contiguity from a PMD-aligned PFN prove the mapping): all 512
- *    entries present, exclusive, not file, PFN = first PFN + index, and
+ *    PFN contiguity from a PMD-aligned PFN prove the mapping): all
+ *    entries of the PMD (512 with 4K pages, 8192 with 64K) present,
+ *    exclusive, not file, PFN = first PFN + index, and
  *    kpagecount 1 on every page;
  *  - PTE-mapped THP after mprotect() of one page (the PMD is split, the
- *    folio is not: kpageflags head + tails): the same for all 512 entries;
- *  - PTE-mapped THP after munmap() of the second half: the remaining 256
- *    entries the same, the unmapped half all zero;
- *  - mTHP of each size the kernel offers (hugepages-<N>kB set to madvise
+ *    folio is not: kpageflags head + tails): the same for every entry;
+ *  - PTE-mapped THP after munmap() of the second half: the remaining half
+ *    of the entries the same, the unmapped half all zero;
+ *  - mTHP of each order the kernel offers (hugepages-<N>kB set to madvise
  *    for the test, restored after; kpageflags head + tails prove the folio
  *    size): every page present, exclusive, not file, PFN contiguous within
- *    a folio from a size-aligned PFN. Sizes not offered SKIP.
+ *    a folio from a size-aligned PFN. Orders not offered SKIP.
  * Requirements: THP, CAP_SYS_ADMIN (the proofs need PFNs), root for mTHP
  * knobs.
  */
@@ -91,21 +92,27 @@ FIXTURE(mthp) {
 	size_t folio_pages, nfolios;
 };
 
+/* By folio order: anonymous mTHP starts at order 2 and stays below the
+ * PMD order (9 with 4K pages: 16 kB..1 MiB; 11 with 16K; 13 with 64K). */
 FIXTURE_VARIANT(mthp) {
-	size_t kb;
+	unsigned int order;
 };
 
-FIXTURE_VARIANT_ADD(mthp, 16kB) { 16 };
-FIXTURE_VARIANT_ADD(mthp, 32kB) { 32 };
-FIXTURE_VARIANT_ADD(mthp, 64kB) { 64 };
-FIXTURE_VARIANT_ADD(mthp, 128kB) { 128 };
-FIXTURE_VARIANT_ADD(mthp, 256kB) { 256 };
-FIXTURE_VARIANT_ADD(mthp, 512kB) { 512 };
-FIXTURE_VARIANT_ADD(mthp, 1024kB) { 1024 };
+FIXTURE_VARIANT_ADD(mthp, order2) { 2 };
+FIXTURE_VARIANT_ADD(mthp, order3) { 3 };
+FIXTURE_VARIANT_ADD(mthp, order4) { 4 };
+FIXTURE_VARIANT_ADD(mthp, order5) { 5 };
+FIXTURE_VARIANT_ADD(mthp, order6) { 6 };
+FIXTURE_VARIANT_ADD(mthp, order7) { 7 };
+FIXTURE_VARIANT_ADD(mthp, order8) { 8 };
+FIXTURE_VARIANT_ADD(mthp, order9) { 9 };
+FIXTURE_VARIANT_ADD(mthp, order10) { 10 };
+FIXTURE_VARIANT_ADD(mthp, order11) { 11 };
+FIXTURE_VARIANT_ADD(mthp, order12) { 12 };
 
 FIXTURE_SETUP(mthp)
 {
-	size_t fsz = variant->kb * 1024;
+	size_t fsz = page_size() << variant->order, kb = fsz >> 10;
 
 	self->r.fd = -1;
 	self->r.map_base = NULL;
@@ -113,15 +120,16 @@ FIXTURE_SETUP(mthp)
 	self->m.knob[0] = 0;
 	REQUIRE_ROOT();
 	REQUIRE(thp_pmd_pages(), "THP not available");
-	REQUIRE(mthp_offered(variant->kb), "mTHP size not offered");
+	if (!mthp_offered(kb))
+		SKIP(return, "mTHP of order %u (%zu kB) not offered", variant->order, kb);
 	self->folio_pages = fsz / page_size();
 	/* Up to 4 folios, always less than a PMD so no PMD THP fits. */
 	self->nfolios = pmc_thp_pmd_size() / 2 / fsz;
 	if (self->nfolios > 4)
 		self->nfolios = 4;
 	REQUIRE(self->nfolios, "mTHP size not below PMD size");
-	BUILD(mthp_enable(&self->m, variant->kb));
-	BUILD(mthp_build(&self->r, variant->kb, self->nfolios));
+	BUILD(mthp_enable(&self->m, kb));
+	BUILD(mthp_build(&self->r, kb, self->nfolios));
 }
 
 FIXTURE_TEARDOWN(mthp)

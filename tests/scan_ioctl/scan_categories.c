@@ -157,7 +157,7 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 	switch (s) {
 	case S_ANON_UNTOUCHED:
 		/* PMD-aligned and alone in its PMD: no page table can exist */
-		why = region_map(&self->r, pmc_thp_pmd_size() ?: 2 << 20, pmc_thp_pmd_size(),
+		why = region_map(&self->r, pmd_size(), pmd_size(),
 				 PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0);
 		if (!why)
 			madvise(self->r.addr, self->r.len, MADV_NOHUGEPAGE);
@@ -195,11 +195,13 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		why = tmpfs_huge_mount(&self->mnt);
 		return why ?: tmpfs_huge_build(&self->r, &self->mnt, 1);
 	case S_HUGETLB_PRIVATE:
-		why = hugetlb_reserve(&self->pool, HUGETLB_2M, 1);
-		return why ?: hugetlb_anon_build(&self->r, HUGETLB_2M, 1, true);
+		why = mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+			       hugetlb_size(HUGETLB_PMD));
+		return why ?: hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true);
 	case S_HUGETLB_SHARED:
-		why = hugetlb_reserve(&self->pool, HUGETLB_2M, 1);
-		return why ?: hugetlb_memfd_build(&self->r, HUGETLB_2M, 1, MAP_SHARED, true);
+		why = mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+			       hugetlb_size(HUGETLB_PMD));
+		return why ?: hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, MAP_SHARED, true);
 	case S_SWAPPED:
 	case S_SWAPCACHE:
 		why = swap_setup(&self->swap, SWAP_AREA_PAGES);

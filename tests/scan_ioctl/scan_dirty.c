@@ -18,7 +18,7 @@
  * partial (WP_MATCHING over half a THP splits it; then exact per page),
  * shmem (memfd), file (a disk file: WP_ASYNC-only registration accepts any
  * memory type),
- * hugetlb 2M (populated).
+ * PMD-size hugetlb (populated).
  * threads_no_lost_writes: a thread writes each of 512 pages once while the
  * main thread repeatedly collects-and-rearms; the union of what the scans
  * reported is exactly the set of written pages (no write lost, none
@@ -61,7 +61,7 @@ FIXTURE_VARIANT_ADD(dirty, thp_whole) { .k = K_THP };
 FIXTURE_VARIANT_ADD(dirty, thp_partial) { .k = K_THP_PARTIAL };
 FIXTURE_VARIANT_ADD(dirty, shmem) { .k = K_SHMEM };
 FIXTURE_VARIANT_ADD(dirty, file) { .k = K_FILE };
-FIXTURE_VARIANT_ADD(dirty, hugetlb_2m) { .k = K_HUGETLB };
+FIXTURE_VARIANT_ADD(dirty, hugetlb_pmd) { .k = K_HUGETLB };
 
 static const struct scan_query q_written = {
 	.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
@@ -102,10 +102,11 @@ FIXTURE_SETUP(dirty)
 		BUILD(file_build(&self->r, 64, MAP_SHARED, FILE_WRITTEN));
 		break;
 	case K_HUGETLB:
-		BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 2));
+		BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 2),
+			       2 * hugetlb_size(HUGETLB_PMD)));
 		/* populated: WP_MATCHING over hugetlb holes is the SCAN-HUGETLB-HOLE case */
-		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M, 2, MAP_SHARED, true));
-		self->gran = HUGETLB_2M / page_size();
+		BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD), 2, MAP_SHARED, true));
+		self->gran = hugetlb_size(HUGETLB_PMD) / page_size();
 		break;
 	}
 	BUILD(uffd_async_track(&self->u, &self->r, shared));

@@ -16,20 +16,20 @@
  *    pte_none in a uffd-wp VMA is WRITTEN on both paths, and WP_MATCHING
  *    re-arms it (bit 57 back).
  *  - zapped_thp_hole_written (SCAN-WRITTEN-PMD-HOLE): an armed THP zapped
- *    whole leaves a PMD hole: WRITTEN reports all 512 pages on both paths.
+ *    whole leaves a PMD hole: WRITTEN reports every page on both paths.
  *  - hugetlb_hole_wp_returns (SCAN-HUGETLB-HOLE): WP_MATCHING over an
- *    unpopulated, registered hugetlb memfd placed alone in its 1 GiB of
- *    address space (so no page table exists and the walk calls ->pte_hole(),
+ *    unpopulated, registered hugetlb memfd placed alone in the range of one
+ *    PUD entry (so no page table exists and the walk calls ->pte_hole(),
  *    the path the fix changed) must return (a buggy kernel hangs the thread
  *    unkillably: only with PMC_DESTRUCTIVE=1, in a child with a timeout) and
  *    leave every page protected (the fix installs markers in the hole).
  *  - no_wp_flag_no_protect (SCAN-NOUFFD-WP): a scan without
  *    PM_SCAN_WP_MATCHING and without an output buffer over written, tracked
  *    pages is a pure query: nothing gets write-protected.
- *  - gigantic_wp (SCAN-GIGANTIC-WP): WP_MATCHING over a written 1 GiB
- *    hugetlb page protects it (bit 57 on every page).
+ *  - gigantic_wp (SCAN-GIGANTIC-WP): WP_MATCHING over a written PUD-size
+ *    hugetlb page (1 GiB with 4K pages) protects it (bit 57 on every page).
  * Requirements: PAGEMAP_SCAN, userfaultfd WP_ASYNC + WP_UNPOPULATED; THP;
- * swap (root); hugetlb 2M / 1G pages (root).
+ * swap (root); PMD- and PUD-size hugetlb pages (root).
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -216,17 +216,18 @@ TEST_F(fixes, zapped_thp_hole_written)
 
 /*
  * walk_hugetlb_range() calls ->pte_hole() only where hugetlb_walk() finds no
- * page table at all: for 2 MiB pages, where the PUD entry is empty. So the
- * memfd is mapped at the start of a 1 GiB-aligned range that lies wholly
- * inside a 2 GiB PROT_NONE reservation (untouched: it allocates no page
- * table); a mapping sharing its 1 GiB with any populated memory would reach
- * ->hugetlb_entry() instead and never exercise the fix.
+ * page table at all: for PMD-size pages, where the PUD entry is empty. So the
+ * memfd is mapped at the start of a PUD-size-aligned range that lies wholly
+ * inside a PROT_NONE reservation of two PUD sizes (untouched: it allocates no
+ * page table); a mapping sharing its PUD range with any populated memory
+ * would reach ->hugetlb_entry() instead and never exercise the fix.
  */
-static const char *hugetlb_memfd_alone(struct region *r, size_t n)
+static const char *hugetlb_memfd_alone(struct region *r, size_t hpsize, size_t n)
 {
-	size_t gib = (size_t)1 << 30, len = n * HUGETLB_2M;
-	int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB |
-			    (21U << MAP_HUGE_SHIFT));	/* MFD_HUGE_SHIFT == MAP_HUGE_SHIFT */
+	size_t span = pud_size(), len = n * hpsize;
+	/* MFD_HUGE_SHIFT == MAP_HUGE_SHIFT: log2 of the huge page size */
+	unsigned int shift = page_shift() + size_order(hpsize);
+	int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (shift << MAP_HUGE_SHIFT));
 	char *p, *a;
 
 	if (fd < 0)
@@ -235,12 +236,12 @@ static const char *hugetlb_memfd_alone(struct region *r, size_t n)
 		close(fd);
 		return "hugetlb memfd refused";
 	}
-	p = mmap(NULL, 2 * gib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	a = (char *)(((uintptr_t)p + gib - 1) & ~(uintptr_t)(gib - 1));
+	p = mmap(NULL, 2 * span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	a = (char *)(((uintptr_t)p + span - 1) & ~(uintptr_t)(span - 1));
 	if (p == MAP_FAILED ||
 	    mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
 		if (p != MAP_FAILED)
-			munmap(p, 2 * gib);
+			munmap(p, 2 * span);
 		close(fd);
 		return "hugetlb mapping refused";
 	}
@@ -250,7 +251,7 @@ static const char *hugetlb_memfd_alone(struct region *r, size_t n)
 	r->len = len;
 	r->npages = len / page_size();
 	r->map_base = p;
-	r->map_len = 2 * gib;
+	r->map_len = 2 * span;
 	return NULL;
 }
 
@@ -300,8 +301,9 @@ TEST_F(fixes, hugetlb_hole_wp_returns)
 	/* One huge page: the fix installs the marker through huge_pte_alloc(),
 	 * so a second huge page in the same PMD table is no longer a hole but
 	 * a none entry, which ->hugetlb_entry() leaves alone (not WRITTEN). */
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
-	BUILD(hugetlb_memfd_alone(&self->r, 1));
+	BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
+		       hugetlb_size(HUGETLB_PMD)));
+	BUILD(hugetlb_memfd_alone(&self->r, hugetlb_size(HUGETLB_PMD), 1));
 	/* registered in the child, never protected: no page table, a hole */
 	st = run_child_bounded(wp_hole, &a, 10);
 	ASSERT_NE(-ETIMEDOUT, st) TH_LOG("WP_MATCHING over a hugetlb hole hung");
@@ -330,9 +332,11 @@ TEST_F(fixes, gigantic_wp)
 	uint64_t we, e;
 
 	REQUIRE_ROOT();
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_1G, 1));
-	BUILD(hugetlb_memfd_build(&self->r, HUGETLB_1G, 1, MAP_SHARED, false));
-	self->r.addr[0] = 1;	/* one write populates the whole 1 GiB page */
+	REQUIRE(hugetlb_size(HUGETLB_PUD), "no PUD hugetlb size offered by this kernel");
+	BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PUD), 1),
+		       hugetlb_size(HUGETLB_PUD)));
+	BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PUD), 1, MAP_SHARED, false));
+	self->r.addr[0] = 1;	/* one write populates the whole gigantic page */
 	ASSERT_EQ(0, pagemap_self(self->r.addr, 1, &e));
 	ASSERT_NE(UINT64_C(0), e & PM_PRESENT);
 	BUILD(uffd_open(&self->u, UFFD_ASYNC_ALL_FEATURES));
