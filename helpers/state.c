@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -8,6 +10,24 @@
 #include "entry.h"
 #include "readers.h"
 #include "state.h"
+
+static char state_evidence[2048];
+
+const char *state_broken(const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(state_evidence, sizeof(state_evidence), "state not observable: ");
+
+	va_start(ap, fmt);
+	vsnprintf(state_evidence + n, sizeof(state_evidence) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return state_evidence;
+}
+
+bool state_is_broken(const char *why)
+{
+	return why == state_evidence;
+}
 
 size_t page_size(void)
 {
