@@ -75,11 +75,14 @@ const char *anon_build(struct region *r, size_t npages, enum anon_touch t);
 /* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS), written. */
 const char *anon_shared_build(struct region *r, size_t npages);
 /*
- * Does a read fault map the shared zero page here? Probed by behaviour:
- * two read faults in two mappings land on the same PFN (needs the PFN, so
- * CAP_SYS_ADMIN). 1 yes, 0 no, -errno unknown.
+ * Does a read fault map the shared zero page here? Probed by behaviour
+ * without pagemap or PFNs: mincore resident, smaps Rss 0. 1 yes, 0 no
+ * (mm_forbids_zeropage), -errno unknown.
  */
 int zero_page_in_use(void);
+/* The huge zero page: one PMD-sized, PMD-aligned area mapped by a single
+ * read fault (see state.c for the oracle). NULL, reason, or state_broken. */
+const char *huge_zero_build(struct region *r);
 
 /* The PFN behind one page of the caller (needs CAP_SYS_ADMIN), 0 if none. */
 uint64_t pfn_of(const void *addr);
