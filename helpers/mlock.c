@@ -43,8 +43,11 @@ const char *mlock_build(struct region *r, size_t npages, enum mlock_how how, siz
 	kb = smaps_kb(r->addr, r->len, "Locked");
 	if (kb < 0)
 		return "smaps unreadable";
+	/* Oracle: smaps Locked (not pagemap/kpageflags MLOCKED, under test). */
 	if ((size_t)kb != locked * page_size() / 1024)
-		return "pages not locked as asked";
+		return state_broken("mlock accepted on %p (%zu pages, %zu touched) but smaps Locked "
+				    "is %ld kB, want %zu kB", (void *)r->addr, npages, written, kb,
+				    locked * page_size() / 1024);
 	return NULL;
 }
 
