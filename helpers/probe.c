@@ -256,27 +256,27 @@ uint64_t pmc_scan_categories(void)
 	return pmc_scan_categories_expected() | (pmc_scan_categories_accepted() & documented);
 }
 
-/* smaps VmFlags of the VMA at addr contain " sd" (VM_SOFTDIRTY is only
- * shown, and a fresh VMA only carries it, with CONFIG_MEM_SOFT_DIRTY). */
-static int smaps_vmflag_sd(const void *addr)
+int pmc_vma_flag(const void *addr, const char *flag)
 {
 	uintptr_t a = (uintptr_t)addr;
-	char line[1024];
+	char line[1024], pat[8];
 	bool in = false;
 	int r = -ENOENT;
 	FILE *f = fopen("/proc/self/smaps", "re");
 
 	if (!f)
 		return -errno;
+	snprintf(pat, sizeof(pat), " %s", flag);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long s, e;
 
+		/* Field lines never parse as "hex-hex": only VMA headers do. */
 		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
 			in = s <= a && a < e;
 			continue;
 		}
 		if (in && !strncmp(line, "VmFlags:", 8)) {
-			r = strstr(line + 8, " sd") != NULL;
+			r = strstr(line + 8, pat) != NULL;
 			break;
 		}
 	}
@@ -294,11 +294,12 @@ bool pmc_have_soft_dirty(void)
 	if (c)
 		return c == 'y';
 	/* No config readable: ask smaps, not pagemap bit 55 (under test).
-	 * Every new VMA is VM_SOFTDIRTY when tracking is compiled in. */
+	 * Every new VMA is VM_SOFTDIRTY when tracking is compiled in, and
+	 * smaps shows "sd" only then. */
 	p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
-	r = smaps_vmflag_sd(p);
+	r = pmc_vma_flag(p, "sd");
 	munmap(p, ps);
 	return r == 1;
 }

@@ -47,6 +47,9 @@ uint64_t pmc_scan_categories_expected(void);
  * (backports). A category expected but refused makes every scan with it
  * fail (EINVAL): a FAIL, never an unchecked bit. */
 uint64_t pmc_scan_categories(void);
+/* smaps VmFlags of the caller's VMA holding addr contain the two-letter
+ * mnemonic 'flag' ("uw", "sd", ...): 1, 0, or -errno (no such VMA). */
+int pmc_vma_flag(const void *addr, const char *flag);
 /* CONFIG_MEM_SOFT_DIRTY: the kernel config, else smaps VmFlags "sd" on a
  * fresh VMA (never pagemap bit 55, which is under test). */
 bool pmc_have_soft_dirty(void);

@@ -100,37 +100,6 @@ long uffd_wp_count(const void *addr, size_t npages)
 	return n;
 }
 
-/* smaps VmFlags of the VMA holding addr contain the two-letter flag. */
-static int vma_has_flag(const void *addr, const char *flag)
-{
-	uintptr_t a = (uintptr_t)addr;
-	bool in = false;
-	char line[1024];
-	int r = -ENOENT;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		/* Field lines never parse as "hex-hex": only VMA headers do. */
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			in = s <= a && a < e;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			char pat[8];
-
-			snprintf(pat, sizeof(pat), " %s", flag);
-			r = strstr(line + 8, pat) != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}
-
 struct wp_writer {
 	volatile char *p;
 };
@@ -257,7 +226,7 @@ static const char *arm_and_prove(struct uffd *u, struct region *r, bool all_page
 		if ((inc[i] & 1) && first == SIZE_MAX)
 			first = i;
 	}
-	uw = why ? 1 : vma_has_flag(r->addr, "uw");
+	uw = why ? 1 : pmc_vma_flag(r->addr, "uw");
 	if (!why && uw == 0)
 		why = state_broken("UFFDIO_REGISTER (WP) accepted on %p but smaps VmFlags lack \"uw\"",
 				   (void *)r->addr);
