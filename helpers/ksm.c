@@ -118,7 +118,7 @@ static void fill(struct region *r, size_t nsame)
  * meanwhile cannot hide ours (the global pages_sharing can: it drops when
  * ksmd reaps an exited mm). -1 when the file is absent.
  */
-static long long merging_pages(void)
+long long ksm_merging_pages(void)
 {
 	uint64_t v;
 
@@ -169,7 +169,7 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 	t0 = now_ms();
 	for (;;) {
 		long long scans = ksm_stat("full_scans");
-		long long own = merging_pages();
+		long long own = ksm_merging_pages();
 
 		if (own >= 0 ? own == (long long)nsame :
 		    ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1 &&
@@ -180,7 +180,7 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 							"KSM did not merge in time";
 		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
 	}
-	if (merging_pages() >= 0)
+	if (ksm_merging_pages() >= 0)
 		return NULL;
 	/* The unique pages must have stayed apart. */
 	for (size_t i = nsame; i < npages; i++) {
@@ -201,15 +201,23 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
  * the global pages_sharing is all there is, and other processes move it:
  * SKIP there.
  */
-const char *ksm_unmerge(struct region *r)
+long long ksm_settle_merging(long long want)
 {
 	long long left, scans0 = ksm_stat("full_scans"), t0 = now_ms();
 
-	if (madvise(r->addr, r->len, MADV_UNMERGEABLE))
-		return "MADV_UNMERGEABLE refused";
-	while ((left = merging_pages()) > 0 &&
+	while ((left = ksm_merging_pages()) >= 0 && left != want &&
 	       ksm_stat("full_scans") - scans0 <= KSM_MAX_SCANS && now_ms() - t0 <= KSM_TIMEOUT_MS)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+	return left;
+}
+
+const char *ksm_unmerge(struct region *r)
+{
+	long long left;
+
+	if (madvise(r->addr, r->len, MADV_UNMERGEABLE))
+		return "MADV_UNMERGEABLE refused";
+	left = ksm_settle_merging(0);
 	if (left < 0)
 		return "no /proc/self/ksm_merging_pages (6.1+) to prove the unmerge";
 	if (left)

@@ -47,6 +47,13 @@ void ksm_teardown(struct ksm_ctx *k);
 const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame);
 /* MADV_UNMERGEABLE: every page gets its own copy back. NULL or reason. */
 const char *ksm_unmerge(struct region *r);
+/* /proc/self/ksm_merging_pages (6.1+): pages of this process that KSM
+ * merged; -1 when the file is absent. */
+long long ksm_merging_pages(void);
+/* Wait (bounded by KSM_MAX_SCANS / KSM_TIMEOUT_MS) until ksm_merging_pages
+ * reads 'want': a COW break or unmerge is synchronous, the count follows
+ * when ksmd drops the stale rmap items. Returns the last value read. */
+long long ksm_settle_merging(long long want);
 
 /* /sys/kernel/mm/ksm/<name> as a number, or -1. */
 long long ksm_stat(const char *name);

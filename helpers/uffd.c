@@ -160,6 +160,56 @@ static const char *prove_by_fault(struct uffd *u, struct region *r, size_t k)
 	return why;
 }
 
+struct wp_writer_done {
+	volatile char *p;
+	int done;		/* write end of a pipe: one byte when the write returned */
+};
+
+static void *wp_write_signal(void *arg)
+{
+	struct wp_writer_done *w = arg;
+	char c = 1;
+
+	*w->p = *w->p;
+	if (write(w->done, &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k)
+{
+	struct wp_writer_done w = { .p = (volatile char *)r->addr + k * page_size() };
+	struct pollfd pfd[2];
+	const char *why = NULL;
+	int pipefd[2], pr;
+	pthread_t t;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return "pipe failed";
+	w.done = pipefd[1];
+	if (pthread_create(&t, NULL, wp_write_signal, &w)) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return "thread creation failed";
+	}
+	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = u->fd, .events = POLLIN };	/* -1: ignored */
+	/* Whichever comes first: the write returning, or a WP fault message. */
+	pr = poll(pfd, 2, 10000);
+	if (pr <= 0 || !(pfd[0].revents & POLLIN)) {
+		why = state_broken("write to page %zu of %p %s: the page is still write-protected",
+				   k, (void *)r->addr, pr <= 0 ? "did not return within 10 s" :
+				   "raised a userfaultfd message");
+		/* Let the writer go before joining it. */
+		if (u->fd >= 0)
+			uffd_writeprotect(u, r->addr, r->len, false);
+	}
+	pthread_join(t, NULL);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return why;
+}
+
 /*
  * Oracle 2 (async mode, or no populated page): PAGEMAP_SCAN. Every page
  * that must be armed reads WRITTEN clear (and WPALLOWED set in async mode).

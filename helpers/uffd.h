@@ -63,6 +63,12 @@ const char *uffd_async_track(struct uffd *u, struct region *r, bool shmem_or_hug
 const char *uffd_sync_wp(struct uffd *u, struct region *r, uint64_t features,
 			 bool shmem_or_hugetlb);
 
+/* Lifecycle proof, independent of pagemap and PAGEMAP_SCAN: a thread
+ * writes page k of r (the byte already there) and the write returns
+ * without a userfaultfd message (u->fd may be -1: closed). NULL, a reason,
+ * or state_broken when the page is still protected. */
+const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k);
+
 /* Count of pages in [addr, addr+n pages) whose pagemap entry has bit 57:
  * an independent view of what is armed. -errno on read failure. */
 long uffd_wp_count(const void *addr, size_t npages);
