@@ -48,7 +48,8 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
 	p->hpsize = hpsize;
 	pool_path(hpsize, "nr_hugepages", p->nr_path, sizeof(p->nr_path));
 	if (!pmc_exists(p->nr_path))
-		return "hugetlb size not supported";
+		return pmc_exists("/sys/kernel/mm/hugepages") ? "hugetlb page size not offered by this kernel" :
+			"no hugetlb in this kernel (CONFIG_HUGETLBFS off)";
 	p->lock_fd = pmc_lock("hugetlb", 60);
 	if (p->lock_fd < 0) {
 		p->lock_fd = -1;
@@ -73,7 +74,11 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
 	p->n = n;
 	if (hugetlb_free_pages(hpsize) < fr + (long)n) {
 		hugetlb_release(p);
-		return "hugetlb pages could not be reserved";
+		/* The kernel has the size but found no free gigantic range. */
+		return hpsize > HUGETLB_2M ?
+			"gigantic hugetlb page not reservable: memory too small or fragmented "
+			"(in the VM give vm-run.sh a larger --mem)" :
+			"hugetlb pages could not be reserved: memory too fragmented";
 	}
 	return NULL;
 }

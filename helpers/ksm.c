@@ -219,7 +219,7 @@ const char *ksm_unmerge(struct region *r)
 		return "MADV_UNMERGEABLE refused";
 	left = ksm_settle_merging(0);
 	if (left < 0)
-		return "no /proc/self/ksm_merging_pages (6.1+) to prove the unmerge";
+		return "no per-process ksm_merging_pages to prove the unmerge";
 	if (left)
 		return state_broken("MADV_UNMERGEABLE succeeded on %p (%zu pages) but "
 				    "ksm_merging_pages is still %lld", (void *)r->addr, r->npages, left);

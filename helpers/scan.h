@@ -30,7 +30,7 @@
 #define SCAN_REQUIRE() do { \
 	int __s = pmc_have_pagemap_scan(); \
 	REQUIRE(__s != 0 || pmc_pagemap_scan_expected(), \
-		"no PAGEMAP_SCAN in this kernel (6.7+)"); \
+		"no PAGEMAP_SCAN in this kernel"); \
 	ASSERT_NE(0, __s) TH_LOG("PAGEMAP_SCAN ioctl: ENOTTY on a 6.7+ kernel"); \
 	ASSERT_EQ(1, __s) TH_LOG("PAGEMAP_SCAN probe failed: %s", strerror(-__s)); \
 } while (0)

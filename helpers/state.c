@@ -208,9 +208,9 @@ const char *huge_zero_build(struct region *r)
 	if (!pmd)
 		return thp_absent_reason();
 	if (!pmc_read_file(THP_SYSFS "/use_zero_page", knob, sizeof(knob)) && !strcmp(knob, "0"))
-		return "huge zero page disabled (transparent_hugepage/use_zero_page is 0)";
+		return "huge zero page disabled (transparent_hugepage use_zero_page off)";
 	if (!pmc_read_file(THP_SYSFS "/enabled", knob, sizeof(knob)) && strstr(knob, "[never]"))
-		return "THP disabled (transparent_hugepage/enabled is never)";
+		return "THP disabled (transparent_hugepage enabled is never)";
 	if (region_map(r, pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0))
 		return "mmap failed";
 	if (madvise(r->addr, pmd, MADV_HUGEPAGE)) {

@@ -23,7 +23,7 @@ const char *thp_absent_reason(void)
 	if (!pmc_exists(THP_SYSFS))
 		return "no THP in this kernel (CONFIG_TRANSPARENT_HUGEPAGE off)";
 	if (!pmc_read_file(THP_SYSFS "/enabled", mode, sizeof(mode)) && strstr(mode, "[never]"))
-		return "THP disabled (transparent_hugepage/enabled is never)";
+		return "THP disabled (transparent_hugepage enabled is never)";
 	return "THP PMD size not readable (hpage_pmd_size)";
 }
 
@@ -98,7 +98,7 @@ const char *thp_pmd_build(struct region *r, size_t nr_pmd)
 		return "MADV_HUGEPAGE refused";
 	region_write(r);
 	if (madvise(r->addr, r->len, MADV_COLLAPSE))
-		return errno == EINVAL ? "MADV_COLLAPSE not in this kernel (6.1+)" :
+		return errno == EINVAL ? "MADV_COLLAPSE not in this kernel" :
 			"MADV_COLLAPSE refused: no free PMD-sized folio";
 	kb = smaps_kb(r->addr, r->len, "AnonHugePages");
 	if (kb < 0)
@@ -240,5 +240,5 @@ const char *mthp_build(struct region *r, size_t kb, size_t nfolios)
 	/* 6.8/6.9 have mTHP but no per-size counter: PFNs and kpageflags are
 	 * what the tests assert, so there is no independent proof. */
 	(void)fpages;
-	return "no per-size mTHP counter (stats/anon_fault_alloc, 6.10+) to prove the folio size";
+	return "no per-size mTHP fault counter (anon_fault_alloc) to prove the folio size";
 }

@@ -238,7 +238,7 @@ FIXTURE_SETUP(guard_life)
 
 	self->r.fd = -1;
 	self->r.map_base = NULL;
-	REQUIRE(pmc_have_guard_regions(), "no guard regions in this kernel (MADV_GUARD_INSTALL, 6.13+)");
+	REQUIRE(pmc_have_guard_regions(), "no guard regions in this kernel (MADV_GUARD_INSTALL refused)");
 	BUILD(anon_build(&self->r, NPAGES, ANON_WRITTEN));
 	BUILD(guard_install(self->r.addr + GFIRST * page_size(), GN));
 	dst = mmap(NULL, self->r.len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -302,7 +302,7 @@ FIXTURE_SETUP(ksm_life)
 	BUILD(ksm_setup(&self->k));
 	BUILD(ksm_merge_build(&self->r, KSM_NPAGES, KSM_NSAME));
 	before = ksm_merging_pages();
-	REQUIRE(before >= 0, "no /proc/self/ksm_merging_pages (6.1+) to prove the COW");
+	REQUIRE(before >= 0, "no per-process ksm_merging_pages to prove the COW");
 	/* New content: the COW of the KSM page, and ksmd cannot merge it back. */
 	self->r.addr[0] ^= 1;
 	after = ksm_settle_merging(before - 1);

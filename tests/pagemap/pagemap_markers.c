@@ -74,7 +74,7 @@ FIXTURE_SETUP(guard)
 
 	self->r.fd = -1;
 	self->r.map_base = NULL;
-	REQUIRE(pmc_have_guard_regions(), "no guard regions in this kernel (MADV_GUARD_INSTALL, 6.13+)");
+	REQUIRE(pmc_have_guard_regions(), "no guard regions in this kernel (MADV_GUARD_INSTALL refused)");
 	if (variant->kind == G_SHMEM)
 		BUILD(memfd_build(&self->r, NPAGES, MAP_SHARED, FILE_WRITTEN));
 	else
@@ -84,7 +84,7 @@ FIXTURE_SETUP(guard)
 	/* A refusal on shmem is a kernel without file-backed guards (6.15);
 	 * an accepted install that does not guard stays a failure. */
 	if (why && !state_is_broken(why) && variant->kind == G_SHMEM)
-		why = "guard regions on file mappings not supported (6.15+)";
+		why = "guard regions on file mappings not supported";
 	BUILD(why);
 }
 
