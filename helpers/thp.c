@@ -6,12 +6,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "caps.h"
 #include "compat.h"
-#include "entry.h"
 #include "knobs.h"
 #include "probe.h"
-#include "readers.h"
 #include "thp.h"
 
 #define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
@@ -57,18 +54,6 @@ long smaps_kb(const void *addr, size_t len, const char *key)
 	}
 	fclose(f);
 	return sum;
-}
-
-bool pfns_contiguous_aligned(const void *addr, size_t npages)
-{
-	uint64_t e[npages];
-
-	if (pagemap_self(addr, npages, e))
-		return false;
-	for (size_t i = 0; i < npages; i++)
-		if (!(e[i] & PM_PRESENT) || !pm_pfn(e[i]) || pm_pfn(e[i]) != pm_pfn(e[0]) + i)
-			return false;
-	return pm_pfn(e[0]) % npages == 0;
 }
 
 const char *thp_prove_pmd(const void *addr, const char *smaps_key)
@@ -138,7 +123,7 @@ const char *thp_pte_build(struct region *r, enum thp_split how)
 {
 	size_t pages = thp_pmd_pages(), ps = page_size();
 	const char *why = thp_pmd_build(r, 1);
-	long long split0 = vmstat_get("thp_split_page"), split1;
+	long long split0 = vmstat_get("thp_split_page");
 	char *base = r->addr;
 	long kb;
 
@@ -159,9 +144,15 @@ const char *thp_pte_build(struct region *r, enum thp_split how)
 		return state_broken("THP at %p still PMD-mapped after %s: smaps AnonHugePages %ld kB",
 				    (void *)base, how == THP_SPLIT_MPROTECT ? "mprotect of one page" :
 				    "munmap of half", kb);
-	split1 = vmstat_get("thp_split_page");
+	return thp_not_split_since(split0);
+}
+
+const char *thp_not_split_since(long long split0)
+{
+	long long split1 = vmstat_get("thp_split_page");
+
 	if (split0 < 0 || split1 < 0)
-		return "no thp_split_page in /proc/vmstat";
+		return "no thp_split_page counter in vmstat";
 	if (split1 != split0)
 		return "a THP split elsewhere moved thp_split_page: folio state not provable";
 	return NULL;

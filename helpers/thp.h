@@ -34,10 +34,6 @@ size_t thp_pmd_pages(void);
  */
 long smaps_kb(const void *addr, size_t len, const char *key);
 
-/* The PFNs of npages pages from addr are contiguous, and the first is a
- * multiple of npages (npages a power of two). */
-bool pfns_contiguous_aligned(const void *addr, size_t npages);
-
 /*
  * PMD-mapped anonymous THP: nr_pmd PMD-sized, PMD-aligned folios,
  * MADV_HUGEPAGE, every page written, then MADV_COLLAPSE. Proven by smaps
@@ -59,6 +55,10 @@ const char *thp_prove_pmd(const void *addr, const char *smaps_key);
  */
 enum thp_split { THP_SPLIT_MPROTECT, THP_SPLIT_MUNMAP };
 const char *thp_pte_build(struct region *r, enum thp_split how);
+/* No THP folio was split since vmstat_get("thp_split_page") read split0:
+ * the independent proof that a folio stayed whole. NULL or a reason (the
+ * counter is global: a split elsewhere makes it unprovable, SKIP). */
+const char *thp_not_split_since(long long split0);
 
 /* ---- mTHP: hugepages-<kb>kB/enabled ---- */
 struct mthp {

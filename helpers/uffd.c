@@ -33,12 +33,16 @@ const char *uffd_open(struct uffd *u, uint64_t features)
 	if (fd < 0)
 		return errno == ENOSYS ? "userfaultfd not available" : "userfaultfd refused";
 	if (ioctl(fd, UFFDIO_API, &api)) {
+		int e = errno;
+
 		close(fd);
-		return "userfaultfd features not offered";
+		/* EVENT_FORK is refused without CAP_SYS_PTRACE (3c1c24d91ffd). */
+		return e == EPERM ? "userfaultfd feature needs CAP_SYS_PTRACE (EVENT_FORK)" :
+			"userfaultfd features not offered by this kernel";
 	}
 	if ((api.features & features) != features) {
 		close(fd);
-		return "userfaultfd features not offered";
+		return "userfaultfd features not offered by this kernel";
 	}
 	u->fd = fd;
 	u->features = api.features;
