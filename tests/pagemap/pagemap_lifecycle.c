@@ -39,6 +39,7 @@
 #include "fork.h"
 #include "guard.h"
 #include "ksm.h"
+#include "mlock.h"
 #include "scan.h"
 #include "state.h"
 #include "swap.h"
@@ -423,41 +424,19 @@ FIXTURE(mlock_life) {
 	struct child c;
 };
 
-static int child_locked_kb(struct child *c, void *addr, size_t len)
-{
-	long kb = smaps_kb(addr, len, "Locked");
-
-	(void)c;
-	return kb < 0 ? 1 << 30 : (int)kb;
-}
-
 FIXTURE_SETUP(mlock_life)
 {
-	long kb;
-	int ckb;
-
 	self->r.fd = -1;
 	self->r.map_base = NULL;
 	self->c.pid = -1;
-	BUILD(anon_build(&self->r, NPAGES, ANON_WRITTEN));
-	REQUIRE(mlock(self->r.addr, self->r.len) == 0, "mlock refused (RLIMIT_MEMLOCK)");
-	kb = smaps_kb(self->r.addr, self->r.len, "Locked");
-	if (kb != (long)(self->r.len / 1024))
-		BUILD(state_broken("mlock accepted but smaps Locked %ld kB", kb));
-	BUILD(child_start(&self->c));
-	ckb = child_call(&self->c, child_locked_kb, self->r.addr, self->r.len);
-	if (ckb != 0)
-		BUILD(state_broken("forked child of an mlock()ed range: smaps Locked %d kB, want 0 "
-				   "(VM_LOCKED is not inherited)", ckb));
+	BUILD(mlock_fork_build(&self->r, &self->c, NPAGES));
 }
 
 FIXTURE_TEARDOWN(mlock_life)
 {
 	if (self->c.pid > 0)
 		child_stop(&self->c);
-	if (self->r.addr)
-		munlock(self->r.addr, self->r.len);
-	region_unmap(&self->r);
+	mlock_teardown(&self->r, LOCK_POPULATE);
 }
 
 TEST_F(mlock_life, fork_child)
