@@ -85,6 +85,7 @@ enum kind {
 	F_FAM_KPF_THP_MTHP,	/* KPF_THP dropped on folios smaller than a PMD only */
 	F_FAM_SC_WRITTEN_SHMEM,	/* WRITTEN inverted on shmem mappings only */
 	F_SC_REFUSE_CAT,	/* a category refused (EINVAL) in any mask */
+	F_SC_ENOTTY,		/* the ioctl missing (ENOTTY) */
 };
 
 struct fault {
@@ -151,6 +152,7 @@ static const struct fault catalogue[] = {
 	  "PFN off by one in mappings holding PMD-mapped THPs (right elsewhere)" },
 	{ "kpf-thp-never-mthp", F_FAM_KPF_THP_MTHP, 0,
 	  "KPF_THP never set on mTHP folios (smaller than a PMD; right on PMD THPs)" },
+	{ "scan-enotty", F_SC_ENOTTY, 0, "PAGEMAP_SCAN missing (ENOTTY), as on a kernel before 6.7" },
 	{ "scan-written-inverted-shmem", F_FAM_SC_WRITTEN_SHMEM, 0,
 	  "PAGEMAP_SCAN WRITTEN inverted on shmem mappings (right elsewhere)" },
 };
@@ -675,6 +677,9 @@ static int scan(int fd, struct pm_scan_arg *user)
 					PAGE_IS_HUGE | PAGE_IS_GUARD;
 		break;
 	case F_SC_IGN_WP: a.flags &= ~(uint64_t)PM_SCAN_WP_MATCHING; break;
+	case F_SC_ENOTTY:
+		errno = ENOTTY;
+		return -1;
 	case F_SC_REFUSE_CAT:
 		if ((a.category_mask | a.category_inverted | a.category_anyof_mask |
 		     a.return_mask) & active->arg) {
