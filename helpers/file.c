@@ -87,8 +87,14 @@ static const char *map_and_touch(struct region *r, int fd, size_t npages, int ma
 	else if (t == FILE_WRITTEN)
 		region_write(r);
 	/* Proof from another source: the VMA's resident set. */
-	if (t != FILE_UNTOUCHED && smaps_kb(r->addr, r->len, "Rss") != (long)(r->len / 1024))
-		return "file pages not resident";
+	if (t != FILE_UNTOUCHED) {
+		long rss = smaps_kb(r->addr, r->len, "Rss");
+
+		if (rss != (long)(r->len / 1024))
+			return state_broken("every page of the file mapping at %p touched, but smaps "
+					    "Rss is %ld kB, want %zu kB", (void *)r->addr, rss,
+					    r->len / 1024);
+	}
 	return NULL;
 }
 
@@ -138,9 +144,14 @@ const char *tmpfs_huge_mount(struct tmpfs_mount *m)
 	snprintf(opts, sizeof(opts), "huge=always,size=%zuk,mode=0700",
 		 4 * pmc_thp_pmd_size() / 1024);
 	if (mount("pmc-tmpfs", m->dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		int e = errno;
+
 		journal_undo(m->dir);
 		m->dir[0] = 0;
-		return "tmpfs huge=always mount refused";
+		if (!pmc_thp_pmd_size())
+			return thp_absent_reason();
+		return e == EPERM ? "mounting tmpfs needs CAP_SYS_ADMIN" :
+			"tmpfs refuses huge=always (no shmem THP in this kernel)";
 	}
 	m->mounted = true;
 	return NULL;
@@ -158,15 +169,17 @@ const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_
 {
 	size_t pmd = pmc_thp_pmd_size();
 	char path[PATH_MAX + 16];
+	long long fb0;
 	const char *why;
+	long kb;
 	int fd;
 
 	r->fd = -1;
 	r->map_base = NULL;
 	if (!pmd)
-		return "THP not available";
+		return thp_absent_reason();
 	if (!m->mounted)
-		return "tmpfs huge=always mount refused";
+		return "tmpfs huge=always not mounted";
 	snprintf(path, sizeof(path), "%s/f", m->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -182,9 +195,16 @@ const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_
 		r->fd = -1;
 		return why;
 	}
+	fb0 = vmstat_get("thp_file_fallback");
 	region_write(r);
-	/* smaps is the proof; PFN contiguity is the tests' oracle. */
-	if (smaps_kb(r->addr, r->len, "ShmemPmdMapped") != (long)(r->len / 1024))
-		return "file THP not PMD-mapped";
+	/* smaps is the proof; PFN contiguity is the tests' oracle. A fallback
+	 * the kernel counted (no free PMD-sized folio) is not a bug. */
+	kb = smaps_kb(r->addr, r->len, "ShmemPmdMapped");
+	if (kb != (long)(r->len / 1024)) {
+		if (vmstat_get("thp_file_fallback") > fb0)
+			return "no free PMD-sized folio for the tmpfs file (thp_file_fallback)";
+		return state_broken("tmpfs huge=always file written at %p: smaps ShmemPmdMapped %ld kB, "
+				    "want %zu kB", (void *)r->addr, kb, r->len / 1024);
+	}
 	return NULL;
 }

@@ -23,7 +23,8 @@ const char *guard_install(void *addr, size_t npages)
 		return errno == EINVAL ? "guard regions not supported" : "MADV_GUARD_INSTALL failed";
 	for (size_t i = 0; i < npages; i++)
 		if (page_readable_by_kernel((char *)addr + i * page_size()))
-			return "guard marker not installed";
+			return state_broken("MADV_GUARD_INSTALL accepted on %p (%zu pages) but "
+					    "process_vm_readv still reads page %zu", addr, npages, i);
 	return NULL;
 }
 

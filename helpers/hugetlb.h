@@ -32,8 +32,10 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
 void hugetlb_release(struct hugetlb_pool *p);
 
 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB of n huge pages, written (every
- * base page) when 'write'; proven: present, PFNs contiguous and aligned
- * inside each huge page when the PFN is visible. */
+ * base page) when 'write'. Oracle (not pagemap, whose PFN alignment and
+ * contiguity the tests assert): free_hugepages dropped by n and smaps
+ * Private_Hugetlb + Shared_Hugetlb cover the range with KernelPageSize
+ * hpsize; a shortfall after an accepted write is state_broken (FAIL). */
 const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool write);
 /* memfd_create(MFD_HUGETLB) mapped MAP_SHARED or MAP_PRIVATE (map_flags),
  * n huge pages, written when 'write' (same proof). r->fd is the memfd. */

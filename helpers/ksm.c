@@ -118,7 +118,7 @@ static void fill(struct region *r, size_t nsame)
  * meanwhile cannot hide ours (the global pages_sharing can: it drops when
  * ksmd reaps an exited mm). -1 when the file is absent.
  */
-static long long merging_pages(void)
+long long ksm_merging_pages(void)
 {
 	uint64_t v;
 
@@ -127,28 +127,15 @@ static long long merging_pages(void)
 	return (long long)v;
 }
 
-static bool merged(struct region *r, size_t nsame, uint64_t *pfns)
-{
-	uint64_t e[r->npages];
-
-	if (pagemap_self(r->addr, r->npages, e))
-		return false;
-	for (size_t i = 0; i < r->npages; i++)
-		pfns[i] = (e[i] & PM_PRESENT) ? pm_pfn(e[i]) : 0;
-	for (size_t i = 0; i < nsame; i++)
-		if (!pfns[i] || pfns[i] != pfns[0])
-			return false;
-	return true;
-}
-
 const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 {
-	uint64_t pfns[npages];
-	long long sharing0, scans0, t0;
+	long long scans0, t0;
 	const char *why;
 
 	if (nsame < 2 || nsame > npages)
 		return "KSM test needs two identical pages";
+	if (ksm_merging_pages() < 0)
+		return "no per-process ksm_merging_pages to prove the merge";
 	why = region_map(r, npages * page_size(), 0, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE, -1, 0);
 	if (why)
@@ -156,54 +143,61 @@ const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame)
 	/* KSM merges base pages: keep this out of THPs. */
 	madvise(r->addr, r->len, MADV_NOHUGEPAGE);
 	fill(r, nsame);
-	sharing0 = ksm_stat("pages_sharing");
 	scans0 = ksm_stat("full_scans");
 	if (madvise(r->addr, r->len, MADV_MERGEABLE))
 		return "MADV_MERGEABLE refused";
 	/* Bounded polling: ksmd needs two passes over a page before it merges
-	 * (checksum stable, then unstable-tree match). The proof comes from
-	 * KSM's own per-process count, not from pagemap (under test): exactly
-	 * the nsame identical pages merged, the unique ones not. Kernels
-	 * without /proc/self/ksm_merging_pages (before 6.1) fall back to the
-	 * global pages_sharing and one PFN for the identical pages. */
+	 * (checksum stable, then unstable-tree match). The proof is KSM's own
+	 * per-process count (6.1+), not pagemap or kpageflags (under test):
+	 * exactly the nsame identical pages merged, the unique ones not. */
 	t0 = now_ms();
 	for (;;) {
-		long long scans = ksm_stat("full_scans");
-		long long own = merging_pages();
+		long long scans = ksm_stat("full_scans") - scans0;
+		long long own = ksm_merging_pages();
 
-		if (own >= 0 ? own == (long long)nsame :
-		    ksm_stat("pages_sharing") - sharing0 >= (long long)nsame - 1 &&
-		    merged(r, nsame, pfns))
-			break;
-		if (scans - scans0 > KSM_MAX_SCANS || now_ms() - t0 > KSM_TIMEOUT_MS)
-			return own > (long long)nsame ? "KSM merged a unique page" :
-							"KSM did not merge in time";
+		if (own == (long long)nsame)
+			return NULL;
+		if (own > (long long)nsame)
+			return state_broken("KSM merged %lld pages of %p, only %zu are identical",
+					    own, (void *)r->addr, nsame);
+		if (scans > KSM_MAX_SCANS)
+			return state_broken("%lld full ksmd scans after MADV_MERGEABLE, "
+					    "ksm_merging_pages %lld, want %zu", scans, own, nsame);
+		if (now_ms() - t0 > KSM_TIMEOUT_MS)
+			return "ksmd starved: too few full scans in time to merge";
 		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
 	}
-	if (merging_pages() >= 0)
-		return NULL;
-	/* The unique pages must have stayed apart. */
-	for (size_t i = nsame; i < npages; i++) {
-		if (!pfns[i] || pfns[i] == pfns[0])
-			return "KSM merged a unique page";
-		for (size_t j = nsame; j < i; j++)
-			if (pfns[j] == pfns[i])
-				return "KSM merged a unique page";
-	}
-	return NULL;
+}
+
+/*
+ * Oracle (not pagemap, whose distinct PFNs and bit 56 the unmerged cases
+ * assert): this process's ksm_merging_pages drops to 0 (6.1+). The COW
+ * breaks are synchronous, the count follows when ksmd drops the stale
+ * rmap items on its next pass: bounded polling like the merge. Before 6.1
+ * the global pages_sharing is all there is, and other processes move it:
+ * SKIP there.
+ */
+long long ksm_settle_merging(long long want)
+{
+	long long left, scans0 = ksm_stat("full_scans"), t0 = now_ms();
+
+	while ((left = ksm_merging_pages()) >= 0 && left != want &&
+	       ksm_stat("full_scans") - scans0 <= KSM_MAX_SCANS && now_ms() - t0 <= KSM_TIMEOUT_MS)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
+	return left;
 }
 
 const char *ksm_unmerge(struct region *r)
 {
-	uint64_t e[r->npages];
+	long long left;
 
 	if (madvise(r->addr, r->len, MADV_UNMERGEABLE))
 		return "MADV_UNMERGEABLE refused";
-	if (pagemap_self(r->addr, r->npages, e))
-		return "pagemap unreadable";
-	for (size_t i = 0; i < r->npages; i++)
-		for (size_t j = 0; j < i; j++)
-			if (pm_pfn(e[i]) == pm_pfn(e[j]))
-				return "pages still shared after unmerge";
+	left = ksm_settle_merging(0);
+	if (left < 0)
+		return "no per-process ksm_merging_pages to prove the unmerge";
+	if (left)
+		return state_broken("MADV_UNMERGEABLE succeeded on %p (%zu pages) but "
+				    "ksm_merging_pages is still %lld", (void *)r->addr, r->npages, left);
 	return NULL;
 }

@@ -10,11 +10,11 @@
  * ksm_merge_build() maps npages of private anon memory, fills the first
  * 'nsame' pages with identical content and the rest with distinct content,
  * marks it MADV_MERGEABLE and polls ksmd's full_scans with a bound until the
- * identical pages are merged. Proof: the identical pages share ONE PFN
- * (pagemap) and ksmd counts them as merged: /proc/self/ksm_merging_pages
- * >= nsame (per process; else the global pages_sharing grew by nsame - 1).
- * The distinct pages keep
- * distinct PFNs. Needs CAP_SYS_ADMIN for the PFNs.
+ * identical pages are merged. Proof (not pagemap or kpageflags, which the
+ * KSM cases assert): /proc/self/ksm_merging_pages reaches exactly nsame.
+ * More merged, or none after KSM_MAX_SCANS full scans: state_broken (FAIL);
+ * fewer scans in KSM_TIMEOUT_MS: SKIP (ksmd starved). Kernels without the
+ * per-process count (before 6.1) SKIP. No PFN needed.
  */
 #ifndef PMC_KSM_H
 #define PMC_KSM_H
@@ -47,6 +47,13 @@ void ksm_teardown(struct ksm_ctx *k);
 const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame);
 /* MADV_UNMERGEABLE: every page gets its own copy back. NULL or reason. */
 const char *ksm_unmerge(struct region *r);
+/* /proc/self/ksm_merging_pages (6.1+): pages of this process that KSM
+ * merged; -1 when the file is absent. */
+long long ksm_merging_pages(void);
+/* Wait (bounded by KSM_MAX_SCANS / KSM_TIMEOUT_MS) until ksm_merging_pages
+ * reads 'want': a COW break or unmerge is synchronous, the count follows
+ * when ksmd drops the stale rmap items. Returns the last value read. */
+long long ksm_settle_merging(long long want);
 
 /* /sys/kernel/mm/ksm/<name> as a number, or -1. */
 long long ksm_stat(const char *name);

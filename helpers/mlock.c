@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "mlock.h"
 #include "thp.h"
 
@@ -43,8 +44,11 @@ const char *mlock_build(struct region *r, size_t npages, enum mlock_how how, siz
 	kb = smaps_kb(r->addr, r->len, "Locked");
 	if (kb < 0)
 		return "smaps unreadable";
+	/* Oracle: smaps Locked (not pagemap/kpageflags MLOCKED, under test). */
 	if ((size_t)kb != locked * page_size() / 1024)
-		return "pages not locked as asked";
+		return state_broken("mlock accepted on %p (%zu pages, %zu touched) but smaps Locked "
+				    "is %ld kB, want %zu kB", (void *)r->addr, npages, written, kb,
+				    locked * page_size() / 1024);
 	return NULL;
 }
 
@@ -55,4 +59,29 @@ void mlock_teardown(struct region *r, enum mlock_how how)
 	else if (r->addr)
 		munlock(r->addr, r->len);
 	region_unmap(r);
+}
+
+static int child_locked_kb(struct child *c, void *addr, size_t len)
+{
+	long kb = smaps_kb(addr, len, "Locked");
+
+	(void)c;
+	return kb < 0 ? 1 << 30 : (int)kb;
+}
+
+const char *mlock_fork_build(struct region *r, struct child *c, size_t npages)
+{
+	const char *why = mlock_build(r, npages, LOCK_POPULATE, npages);
+	int ckb;
+
+	if (why)
+		return why;
+	why = child_start(c);
+	if (why)
+		return why;
+	ckb = child_call(c, child_locked_kb, r->addr, r->len);
+	if (ckb != 0)
+		return state_broken("forked child of an mlock()ed range at %p: smaps Locked %d kB, "
+				    "want 0 (VM_LOCKED is not inherited)", (void *)r->addr, ckb);
+	return NULL;
 }

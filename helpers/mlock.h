@@ -23,6 +23,12 @@ enum mlock_how {
  * ones otherwise).
  */
 const char *mlock_build(struct region *r, size_t npages, enum mlock_how how, size_t written);
+struct child;
+/* mlock_build(LOCK_POPULATE, all written), then fork the child c (fork.h).
+ * Proof: the parent's smaps Locked covers the range (mlock_build), the
+ * child's reads 0 (fork does not inherit VM_LOCKED). Tear down with
+ * child_stop() then mlock_teardown(LOCK_POPULATE). */
+const char *mlock_fork_build(struct region *r, struct child *c, size_t npages);
 /* munlock / munlockall as built, then unmap. */
 void mlock_teardown(struct region *r, enum mlock_how how);
 

@@ -32,12 +32,26 @@ bool pmc_is_root(void);
  * things (hwpoison, tests that hang a buggy kernel): PMC_DESTRUCTIVE=1. */
 bool pmc_destructive_allowed(void);
 
+/* uname release is at least major.minor (last resort: for interfaces whose
+ * presence cannot be probed except through the interface under test). */
+bool pmc_release_at_least(int major, int minor);
 /* PAGEMAP_SCAN: 1 present, 0 absent (ENOTTY), -errno when unsure. */
 int pmc_have_pagemap_scan(void);
-/* Categories (PAGE_IS_* mask) this kernel's PAGEMAP_SCAN accepts. */
+/* The kernel must have PAGEMAP_SCAN (6.7+): ENOTTY there is a FAIL. */
+bool pmc_pagemap_scan_expected(void);
+/* Categories (PAGE_IS_* mask) the ioctl accepts one by one (the probe). */
+uint64_t pmc_scan_categories_accepted(void);
+/* Categories this kernel must know, by release (not by the ioctl). */
+uint64_t pmc_scan_categories_expected(void);
+/* What the tests check: expected, plus accepted documented categories
+ * (backports). A category expected but refused makes every scan with it
+ * fail (EINVAL): a FAIL, never an unchecked bit. */
 uint64_t pmc_scan_categories(void);
-/* CONFIG_MEM_SOFT_DIRTY, by behaviour: clear_refs accepts "4" and pagemap
- * shows bit 55 on a fresh page. */
+/* smaps VmFlags of the caller's VMA holding addr contain the two-letter
+ * mnemonic 'flag' ("uw", "sd", ...): 1, 0, or -errno (no such VMA). */
+int pmc_vma_flag(const void *addr, const char *flag);
+/* CONFIG_MEM_SOFT_DIRTY: the kernel config, else smaps VmFlags "sd" on a
+ * fresh VMA (never pagemap bit 55, which is under test). */
 bool pmc_have_soft_dirty(void);
 /* userfaultfd features the kernel offers (UFFDIO_API), 0 when unusable. */
 uint64_t pmc_uffd_features(void);

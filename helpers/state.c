@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -7,7 +9,27 @@
 
 #include "entry.h"
 #include "readers.h"
+#include "probe.h"
 #include "state.h"
+#include "thp.h"
+
+static char state_evidence[2048];
+
+const char *state_broken(const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(state_evidence, sizeof(state_evidence), "state not observable: ");
+
+	va_start(ap, fmt);
+	vsnprintf(state_evidence + n, sizeof(state_evidence) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return state_evidence;
+}
+
+bool state_is_broken(const char *why)
+{
+	return why == state_evidence;
+}
 
 size_t page_size(void)
 {
@@ -124,22 +146,89 @@ uint64_t pfn_of(const void *addr)
 	return pm_pfn(e);
 }
 
+/* Resident pages (mincore) of [addr, +npages) and smaps Rss in kB. */
+static int resident(const void *addr, size_t npages, size_t *res, long *rss_kb)
+{
+	unsigned char *v = calloc(npages, 1);
+
+	if (!v)
+		return -ENOMEM;
+	if (mincore((void *)addr, npages * page_size(), v)) {
+		free(v);
+		return -errno;
+	}
+	*res = 0;
+	for (size_t i = 0; i < npages; i++)
+		*res += v[i] & 1;
+	free(v);
+	*rss_kb = smaps_kb(addr, npages * page_size(), "Rss");
+	return *rss_kb < 0 ? (int)*rss_kb : 0;
+}
+
+/*
+ * Oracle (no pagemap, no kpageflags, no PFN: works without CAP_SYS_ADMIN):
+ * after a read fault the page is mapped (mincore says resident) yet smaps
+ * counts no Rss for it: vm_normal_page() is NULL only for the zero page.
+ * A private copy would count 4 kB.
+ */
 int zero_page_in_use(void)
 {
-	struct region a, b;
-	uint64_t pa, pb;
+	struct region a;
+	size_t res;
+	long rss;
 	int r;
 
 	if (anon_build(&a, 1, ANON_READ))
 		return -ENOMEM;
-	if (anon_build(&b, 1, ANON_READ)) {
-		region_unmap(&a);
-		return -ENOMEM;
-	}
-	pa = pfn_of(a.addr);
-	pb = pfn_of(b.addr);
-	r = (!pa || !pb) ? -EPERM : pa == pb;
+	r = resident(a.addr, 1, &res, &rss);
+	if (!r)
+		r = res == 1 && rss == 0;
 	region_unmap(&a);
-	region_unmap(&b);
 	return r;
+}
+
+#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
+
+/*
+ * One PMD-aligned, PMD-sized MADV_HUGEPAGE area, one byte read. Oracle (not
+ * pagemap/kpageflags/PAGEMAP_SCAN, which all three areas assert): mincore
+ * reports all PMD pages resident after that single read fault (a 4 kB zero
+ * page would make one resident) while smaps counts no Rss (the huge zero
+ * folio is not a normal page). Refusals and a fallback counted by the
+ * kernel (thp_fault_fallback) SKIP; anything else is state_broken.
+ */
+const char *huge_zero_build(struct region *r)
+{
+	size_t pmd = pmc_thp_pmd_size(), res;
+	long long fb0 = vmstat_get("thp_fault_fallback");
+	char knob[64];
+	long rss;
+	int ret;
+
+	if (!pmd)
+		return thp_absent_reason();
+	if (!pmc_read_file(THP_SYSFS "/use_zero_page", knob, sizeof(knob)) && !strcmp(knob, "0"))
+		return "huge zero page disabled (transparent_hugepage use_zero_page off)";
+	if (!pmc_read_file(THP_SYSFS "/enabled", knob, sizeof(knob)) && strstr(knob, "[never]"))
+		return "THP disabled (transparent_hugepage enabled is never)";
+	if (region_map(r, pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0))
+		return "mmap failed";
+	if (madvise(r->addr, pmd, MADV_HUGEPAGE)) {
+		region_unmap(r);
+		return "MADV_HUGEPAGE refused";
+	}
+	(void)*(volatile char *)r->addr;
+	ret = resident(r->addr, r->npages, &res, &rss);
+	if (ret) {
+		region_unmap(r);
+		return "mincore/smaps unreadable";
+	}
+	if (res == r->npages && rss == 0)
+		return NULL;
+	region_unmap(r);
+	if (vmstat_get("thp_fault_fallback") > fb0)
+		return "huge zero page could not be allocated (thp_fault_fallback)";
+	return state_broken("read fault in a PMD-aligned MADV_HUGEPAGE area: mincore %zu of %zu "
+			    "pages resident, smaps Rss %ld kB; the huge zero page gives all "
+			    "resident and 0 kB", res, r->npages, rss);
 }

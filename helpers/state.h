@@ -2,11 +2,18 @@
 /*
  * State builders: each builds one memory state and proves it was built.
  *
- * Convention: a builder returns NULL when the state exists and was proven,
- * or a static reason ("THP collapse refused") that the test turns into a
- * SKIP through BUILD(). Builders never exit the process and never assert;
- * the test asserts. What a builder changes globally goes through the knob
- * journal (knobs.h) and is undone by the matching *_teardown.
+ * Three outcomes (issue 13.1):
+ *  - NULL: the state exists, proven by an oracle independent of the
+ *    field the tests assert (each builder's comment names its oracle);
+ *  - a static reason ("no THP in this kernel"): the capability is absent,
+ *    i.e. the kernel refused the setup before anything was built, or a
+ *    probed config/feature says so -> SKIP through BUILD();
+ *  - state_broken(...): the kernel accepted the setup but the state is not
+ *    observable as it must be -> BUILD() FAILs the case with the decoded
+ *    evidence in a failing-check line.
+ * Builders never exit the process and never assert; the test asserts.
+ * What a builder changes globally goes through the knob journal (knobs.h)
+ * and is undone by the matching *_teardown.
  */
 #ifndef PMC_STATE_H
 #define PMC_STATE_H
@@ -15,9 +22,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* In a TEST_F/FIXTURE_SETUP: SKIP when the builder could not build. */
+/*
+ * Evidence that a state the kernel accepted is not there: printf-style,
+ * formatted into one static buffer (each case runs in its own process; a
+ * builder returns it at once). Returns that buffer.
+ */
+const char *state_broken(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Is 'why' a state_broken() answer (FAIL) rather than a reason (SKIP)? */
+bool state_is_broken(const char *why);
+
+/* In a TEST_F/FIXTURE_SETUP: FAIL with the evidence when the builder found
+ * the state broken, SKIP when it could not build. */
 #define BUILD(expr) do { \
 	const char *__why = (expr); \
+	if (__why && state_is_broken(__why)) { \
+		__TH_LOG("%s", __why); \
+		_metadata->exit_code = KSFT_FAIL; \
+		return; \
+	} \
 	if (__why) \
 		SKIP(return, "%s", __why); \
 } while (0)
@@ -53,11 +75,14 @@ const char *anon_build(struct region *r, size_t npages, enum anon_touch t);
 /* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS), written. */
 const char *anon_shared_build(struct region *r, size_t npages);
 /*
- * Does a read fault map the shared zero page here? Probed by behaviour:
- * two read faults in two mappings land on the same PFN (needs the PFN, so
- * CAP_SYS_ADMIN). 1 yes, 0 no, -errno unknown.
+ * Does a read fault map the shared zero page here? Probed by behaviour
+ * without pagemap or PFNs: mincore resident, smaps Rss 0. 1 yes, 0 no
+ * (mm_forbids_zeropage), -errno unknown.
  */
 int zero_page_in_use(void);
+/* The huge zero page: one PMD-sized, PMD-aligned area mapped by a single
+ * read fault (see state.c for the oracle). NULL, reason, or state_broken. */
+const char *huge_zero_build(struct region *r);
 
 /* The PFN behind one page of the caller (needs CAP_SYS_ADMIN), 0 if none. */
 uint64_t pfn_of(const void *addr);

@@ -2,14 +2,15 @@
 /*
  * Transparent huge pages: PMD-mapped, PTE-mapped and multi-size (mTHP).
  *
- * Every builder proves what it built with a source other than pagemap:
+ * Every builder proves what it built with a source other than pagemap,
+ * kpageflags and PAGEMAP_SCAN (the interfaces under test):
  *  - PMD-mapped: smaps "AnonHugePages" (or "ShmemPmdMapped"/"FilePmdMapped")
- *    covers the range, and the PFNs are contiguous from a PMD-aligned PFN;
- *  - PTE-mapped: smaps shows no PMD mapping while /proc/kpageflags still
- *    shows one compound THP (head, then tails) behind the range;
- *  - mTHP: each folio's PFNs are contiguous and size-aligned and kpageflags
- *    shows head + tails of a THP.
- * PFNs and kpageflags need CAP_SYS_ADMIN: without it the builders SKIP.
+ *    covers the range after MADV_COLLAPSE succeeded;
+ *  - PTE-mapped: smaps shows no PMD mapping left while /proc/vmstat
+ *    thp_split_page did not move (the folio is whole);
+ *  - mTHP: the size's stats/anon_fault_alloc grew by the folios (6.10+;
+ *    older kernels SKIP: no independent proof).
+ * None needs a PFN: they run without CAP_SYS_ADMIN too.
  */
 #ifndef PMC_THP_H
 #define PMC_THP_H
@@ -19,6 +20,11 @@
 
 #include "state.h"
 
+/* Why THP cannot be used here, naming the cause (kernel config, or the
+ * enabled knob): the SKIP reason of every THP builder. */
+const char *thp_absent_reason(void);
+/* A counter of /proc/vmstat, -1 when absent. */
+long long vmstat_get(const char *name);
 /* PMD size in base pages (from hpage_pmd_size), 0 when THP is unavailable. */
 size_t thp_pmd_pages(void);
 
@@ -28,20 +34,12 @@ size_t thp_pmd_pages(void);
  */
 long smaps_kb(const void *addr, size_t len, const char *key);
 
-/* The PFNs of npages pages from addr are contiguous, and the first is a
- * multiple of npages (npages a power of two). */
-bool pfns_contiguous_aligned(const void *addr, size_t npages);
-
-/* kpageflags say the npages PFNs from the one behind addr form exactly one
- * compound THP: COMPOUND_HEAD|THP on the first, COMPOUND_TAIL|THP on the
- * others, and the next PFN is no tail of it. Only addr must be mapped. */
-bool pfns_one_thp(const void *addr, size_t npages);
-
 /*
  * PMD-mapped anonymous THP: nr_pmd PMD-sized, PMD-aligned folios,
  * MADV_HUGEPAGE, every page written, then MADV_COLLAPSE. Proven by smaps
  * AnonHugePages == whole range (not by pagemap or kpageflags: those are
- * under test; PFN contiguity and alignment are the tests' oracle).
+ * under test). MADV_COLLAPSE refused: SKIP; accepted but AnonHugePages
+ * short: state_broken.
  */
 const char *thp_pmd_build(struct region *r, size_t nr_pmd);
 /* Proof for one PMD range of any mapping: 'smaps_key' is AnonHugePages,
@@ -57,6 +55,10 @@ const char *thp_prove_pmd(const void *addr, const char *smaps_key);
  */
 enum thp_split { THP_SPLIT_MPROTECT, THP_SPLIT_MUNMAP };
 const char *thp_pte_build(struct region *r, enum thp_split how);
+/* No THP folio was split since vmstat_get("thp_split_page") read split0:
+ * the independent proof that a folio stayed whole. NULL or a reason (the
+ * counter is global: a split elsewhere makes it unprovable, SKIP). */
+const char *thp_not_split_since(long long split0);
 
 /* ---- mTHP: hugepages-<kb>kB/enabled ---- */
 struct mthp {
@@ -72,8 +74,9 @@ const char *mthp_enable(struct mthp *m, size_t kb);
 void mthp_restore(struct mthp *m);
 /*
  * nfolios anonymous folios of kb each (mthp_enable first): a kb-aligned
- * MADV_HUGEPAGE region smaller than a PMD, written. Proven per folio by PFN
- * contiguity + alignment and kpageflags head/tails of a THP.
+ * MADV_HUGEPAGE region smaller than a PMD, written. Proven by the size's
+ * anon_fault_alloc counter (a fallback counted in anon_fault_fallback:
+ * SKIP; no growth otherwise: state_broken).
  */
 const char *mthp_build(struct region *r, size_t kb, size_t nfolios);
 

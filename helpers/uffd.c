@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "entry.h"
+#include "probe.h"
 #include "readers.h"
+#include "scan.h"
 #include "uffd.h"
 
 const char *uffd_open(struct uffd *u, uint64_t features)
@@ -26,12 +33,16 @@ const char *uffd_open(struct uffd *u, uint64_t features)
 	if (fd < 0)
 		return errno == ENOSYS ? "userfaultfd not available" : "userfaultfd refused";
 	if (ioctl(fd, UFFDIO_API, &api)) {
+		int e = errno;
+
 		close(fd);
-		return "userfaultfd features not offered";
+		/* EVENT_FORK is refused without CAP_SYS_PTRACE (3c1c24d91ffd). */
+		return e == EPERM ? "userfaultfd feature needs CAP_SYS_PTRACE (EVENT_FORK)" :
+			"userfaultfd features not offered by this kernel";
 	}
 	if ((api.features & features) != features) {
 		close(fd);
-		return "userfaultfd features not offered";
+		return "userfaultfd features not offered by this kernel";
 	}
 	u->fd = fd;
 	u->features = api.features;
@@ -93,26 +104,196 @@ long uffd_wp_count(const void *addr, size_t npages)
 	return n;
 }
 
-static const char *arm_and_prove(struct uffd *u, struct region *r, bool all_pages)
+struct wp_writer {
+	volatile char *p;
+};
+
+static void *wp_write(void *arg)
 {
-	uint64_t *e;
+	struct wp_writer *w = arg;
+
+	/* The same byte back: the page's content does not change. */
+	*w->p = *w->p;
+	return NULL;
+}
+
+/*
+ * Oracle 1 (sync mode, a populated page): fault delivery. A thread writes
+ * page k; the kernel must block it and deliver a UFFD_EVENT_PAGEFAULT with
+ * UFFD_PAGEFAULT_FLAG_WP for that range. Then the whole range is
+ * unprotected (which wakes the writer) and protected again, so every page
+ * is back in the armed state (the write stored the byte already there).
+ */
+static const char *prove_by_fault(struct uffd *u, struct region *r, size_t k)
+{
+	struct wp_writer w = { .p = (volatile char *)r->addr + k * page_size() };
+	struct pollfd pfd = { .fd = u->fd, .events = POLLIN };
+	struct uffd_msg msg;
 	const char *why = NULL;
+	pthread_t t;
+	ssize_t n = 0;
+	int pr;
 
-	why = uffd_register_wp(u, r->addr, r->len);
-	if (why)
-		return why;
-	if (uffd_writeprotect(u, r->addr, r->len, true))
-		return "userfaultfd write-protect refused";
-	e = region_pagemap(r);
-	if (!e)
-		return "pagemap read failed";
-	for (size_t i = 0; i < r->npages && !why; i++) {
-		bool mapped = e[i] & (PM_PRESENT | PM_SWAP);
-
-		if ((all_pages || mapped) && !(e[i] & PM_UFFD_WP))
-			why = "userfaultfd write-protect not visible in pagemap";
+	if (pthread_create(&t, NULL, wp_write, &w))
+		return "thread creation failed";
+	/* A bound, not a sleep: the message is normally there at once. */
+	pr = poll(&pfd, 1, 10000);
+	if (pr == 1)
+		n = read(u->fd, &msg, sizeof(msg));
+	if (pr != 1 || n != (ssize_t)sizeof(msg))
+		why = state_broken("UFFDIO_WRITEPROTECT accepted on [%p, +%zu pages) but a write "
+				   "to page %zu delivered no userfaultfd message within 10 s (poll %d, read %zd)",
+				   (void *)r->addr, r->npages, k, pr, n);
+	else if (msg.event != UFFD_EVENT_PAGEFAULT ||
+		 !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) ||
+		 msg.arg.pagefault.address < (uintptr_t)r->addr ||
+		 msg.arg.pagefault.address >= (uintptr_t)r->addr + r->len)
+		why = state_broken("write to write-protected page %zu of %p delivered event 0x%x "
+				   "flags 0x%llx address 0x%llx, want PAGEFAULT with FLAG_WP inside the range",
+				   k, (void *)r->addr, msg.event,
+				   (unsigned long long)msg.arg.pagefault.flags,
+				   (unsigned long long)msg.arg.pagefault.address);
+	/* Unprotect (wakes the writer whatever happened), then re-arm. */
+	if (uffd_writeprotect(u, r->addr, r->len, false)) {
+		pthread_join(t, NULL);	/* cannot happen: the range is registered */
+		return why ?: state_broken("UFFDIO_WRITEPROTECT off refused: %s", strerror(errno));
 	}
-	free(e);
+	pthread_join(t, NULL);
+	if (uffd_writeprotect(u, r->addr, r->len, true))
+		return why ?: state_broken("UFFDIO_WRITEPROTECT re-arm refused: %s", strerror(errno));
+	return why;
+}
+
+struct wp_writer_done {
+	volatile char *p;
+	int done;		/* write end of a pipe: one byte when the write returned */
+};
+
+static void *wp_write_signal(void *arg)
+{
+	struct wp_writer_done *w = arg;
+	char c = 1;
+
+	*w->p = *w->p;
+	if (write(w->done, &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k)
+{
+	struct wp_writer_done w = { .p = (volatile char *)r->addr + k * page_size() };
+	struct pollfd pfd[2];
+	const char *why = NULL;
+	int pipefd[2], pr;
+	pthread_t t;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return "pipe failed";
+	w.done = pipefd[1];
+	if (pthread_create(&t, NULL, wp_write_signal, &w)) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return "thread creation failed";
+	}
+	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = u->fd, .events = POLLIN };	/* -1: ignored */
+	/* Whichever comes first: the write returning, or a WP fault message. */
+	pr = poll(pfd, 2, 10000);
+	if (pr <= 0 || !(pfd[0].revents & POLLIN)) {
+		why = state_broken("write to page %zu of %p %s: the page is still write-protected",
+				   k, (void *)r->addr, pr <= 0 ? "did not return within 10 s" :
+				   "raised a userfaultfd message");
+		/* Let the writer go before joining it. */
+		if (u->fd >= 0)
+			uffd_writeprotect(u, r->addr, r->len, false);
+	}
+	pthread_join(t, NULL);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return why;
+}
+
+/*
+ * Oracle 2 (async mode, or no populated page): PAGEMAP_SCAN. Every page
+ * that must be armed reads WRITTEN clear (and WPALLOWED set in async mode).
+ * Used only where the ioctl exists (6.7+, probed).
+ */
+static const char *prove_by_scan(struct region *r, const bool *must, bool async)
+{
+	uint64_t *c = calloc(r->npages, sizeof(*c));
+	const char *why = NULL;
+	char err[256];
+	int ret;
+
+	if (!c)
+		return "out of memory";
+	ret = scan_pages(r->addr, r->npages, PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN, c,
+			 err, sizeof(err));
+	if (ret)
+		why = state_broken("PAGEMAP_SCAN over an armed range failed: %s",
+				   ret == -EPROTO ? err : strerror(-ret));
+	for (size_t i = 0; i < r->npages && !why; i++) {
+		if (!must[i])
+			continue;
+		if ((c[i] & PAGE_IS_WRITTEN) || (async && !(c[i] & PAGE_IS_WPALLOWED)))
+			why = state_broken("UFFDIO_WRITEPROTECT accepted but PAGEMAP_SCAN reports page "
+					   "%zu of %p with categories 0x%llx (want WRITTEN clear%s)",
+					   i, (void *)r->addr, (unsigned long long)c[i],
+					   async ? ", WPALLOWED set" : "");
+	}
+	free(c);
+	return why;
+}
+
+/*
+ * Register + protect, then prove the arming without pagemap bit 57 (which
+ * the pagemap tests assert): smaps VmFlags "uw" shows the VMA registered
+ * for WP; then fault delivery on a populated page in sync mode (works on
+ * every kernel), else PAGEMAP_SCAN (async mode and WP_UNPOPULATED markers,
+ * 6.7+). Which pages must be armed: with all_pages every page, else the
+ * populated ones (mincore, not pagemap, says which). A refusal of the
+ * registration or protection is a SKIP; the kernel accepting both while an
+ * oracle disagrees is state_broken (FAIL).
+ */
+static const char *arm_and_prove(struct uffd *u, struct region *r, bool all_pages, bool async)
+{
+	unsigned char *inc = calloc(r->npages, 1);
+	bool *must = calloc(r->npages, sizeof(*must));
+	size_t first = SIZE_MAX, nmust = 0;
+	const char *why;
+	int uw;
+
+	if (!inc || !must) {
+		free(inc);
+		free(must);
+		return "out of memory";
+	}
+	why = uffd_register_wp(u, r->addr, r->len);
+	if (!why && uffd_writeprotect(u, r->addr, r->len, true))
+		why = "userfaultfd write-protect refused";
+	if (!why && mincore(r->addr, r->len, inc))
+		why = "mincore failed";
+	for (size_t i = 0; !why && i < r->npages; i++) {
+		must[i] = all_pages || (inc[i] & 1);
+		nmust += must[i];
+		if ((inc[i] & 1) && first == SIZE_MAX)
+			first = i;
+	}
+	uw = why ? 1 : pmc_vma_flag(r->addr, "uw");
+	if (!why && uw == 0)
+		why = state_broken("UFFDIO_REGISTER (WP) accepted on %p but smaps VmFlags lack \"uw\"",
+				   (void *)r->addr);
+	if (!why && nmust) {
+		if (!async && first != SIZE_MAX)
+			why = prove_by_fault(u, r, first);
+		else if (pmc_have_pagemap_scan() == 1)
+			why = prove_by_scan(r, must, async);
+		/* else (6.4-6.6, markers only): registration and the accepted
+		 * ioctls are the proof. */
+	}
+	free(inc);
+	free(must);
 	return why;
 }
 
@@ -123,7 +304,7 @@ const char *uffd_async_track(struct uffd *u, struct region *r, bool shmem_or_hug
 
 	if (why)
 		return why;
-	why = arm_and_prove(u, r, true);
+	why = arm_and_prove(u, r, true, true);
 	if (why)
 		uffd_close(u);
 	return why;
@@ -139,7 +320,7 @@ const char *uffd_sync_wp(struct uffd *u, struct region *r, uint64_t features,
 	why = uffd_open(u, features);
 	if (why)
 		return why;
-	why = arm_and_prove(u, r, features & UFFD_FEATURE_WP_UNPOPULATED);
+	why = arm_and_prove(u, r, features & UFFD_FEATURE_WP_UNPOPULATED, false);
 	if (why)
 		uffd_close(u);
 	return why;

@@ -12,8 +12,9 @@
  *    markers on never-touched pages, so they read as protected too.
  *
  * Opening uses syscall(SYS_userfaultfd): it is not one of the proc files the
- * readers rule covers (no interposition needed). Builders return NULL or a
- * static reason (-> SKIP) and never exit.
+ * readers rule covers (no interposition needed). Builders return NULL, a
+ * static reason (-> SKIP: refused) or state_broken (-> FAIL: accepted but
+ * not protecting) and never exit.
  */
 #ifndef PMC_UFFD_H
 #define PMC_UFFD_H
@@ -52,16 +53,25 @@ int uffd_writeprotect(struct uffd *u, void *addr, size_t len, bool protect);
 /*
  * Async dirty tracking on region r: open with WP_ASYNC|WP_UNPOPULATED
  * (+WP_HUGETLBFS_SHMEM when 'shmem_or_hugetlb'), register WP, protect the
- * whole range with UFFDIO_WRITEPROTECT, and prove it: every page of r
- * reads bit 57 in pagemap. On failure the uffd is closed.
+ * whole range with UFFDIO_WRITEPROTECT, and prove it without pagemap bit
+ * 57 (under test): smaps VmFlags "uw", and PAGEMAP_SCAN reads every page
+ * not WRITTEN and WPALLOWED. On failure the uffd is closed.
  */
 const char *uffd_async_track(struct uffd *u, struct region *r, bool shmem_or_hugetlb);
 
 /* Sync WP on region r (populated or not): register + protect, proven by
- * bit 57 on every page that is present (and, with WP_UNPOPULATED, every
- * page). features: extra features to ask for (0 or e.g. WP_UNPOPULATED). */
+ * smaps VmFlags "uw" and a WP fault delivered for a thread's write to the
+ * first populated page (mincore), which is then re-armed; with no
+ * populated page (WP_UNPOPULATED markers) by PAGEMAP_SCAN where it exists.
+ * features: extra features to ask for (0 or e.g. WP_UNPOPULATED). */
 const char *uffd_sync_wp(struct uffd *u, struct region *r, uint64_t features,
 			 bool shmem_or_hugetlb);
+
+/* Lifecycle proof, independent of pagemap and PAGEMAP_SCAN: a thread
+ * writes page k of r (the byte already there) and the write returns
+ * without a userfaultfd message (u->fd may be -1: closed). NULL, a reason,
+ * or state_broken when the page is still protected. */
+const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k);
 
 /* Count of pages in [addr, addr+n pages) whose pagemap entry has bit 57:
  * an independent view of what is armed. -errno on read failure. */

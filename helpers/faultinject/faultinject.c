@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "../compat.h"
@@ -35,6 +37,7 @@ static const char *const iface_names[] = { "none", "pagemap", "kpageflags", "kpa
 
 #define MAX_FDS 4096
 static unsigned char fd_iface[MAX_FDS];
+static pid_t fd_pid[MAX_FDS];	/* the process a pagemap fd describes */
 
 /* ---- the catalogue ---- */
 enum kind {
@@ -76,6 +79,13 @@ enum kind {
 	F_SC_IGN_WP,		/* WP_MATCHING silently ignored */
 	F_SC_EINVAL_OK,		/* EINVAL turned into success */
 	F_SC_ERRNO_SWAP,	/* EINVAL<->EFAULT, EPERM->EINVAL */
+	/* one state family only: the kernel is right everywhere else */
+	F_FAM_PM_CLEAR_HUGETLB,	/* pagemap bit dropped on hugetlb entries only */
+	F_FAM_PM_PFN_PMD_THP,	/* PFN off by one in VMAs with PMD-mapped THPs only */
+	F_FAM_KPF_THP_MTHP,	/* KPF_THP dropped on folios smaller than a PMD only */
+	F_FAM_SC_WRITTEN_SHMEM,	/* WRITTEN inverted on shmem mappings only */
+	F_SC_REFUSE_CAT,	/* a category refused (EINVAL) in any mask */
+	F_SC_ENOTTY,		/* the ioctl missing (ENOTTY) */
 };
 
 struct fault {
@@ -134,6 +144,17 @@ static const struct fault catalogue[] = {
 	{ "scan-ignore-wp-matching", F_SC_IGN_WP, 0, "PM_SCAN_WP_MATCHING ignored" },
 	{ "scan-einval-success", F_SC_EINVAL_OK, 0, "EINVAL turned into success" },
 	{ "scan-errno-swap", F_SC_ERRNO_SWAP, 0, "EINVAL<->EFAULT, EPERM->EINVAL" },
+	{ "pm-uffdwp-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PMB(57),
+	  "bit 57 never set on hugetlb entries (right elsewhere)" },
+	{ "pm-excl-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PMB(56),
+	  "bit 56 never set on hugetlb entries (right elsewhere)" },
+	{ "pm-pfn-plus1-pmd-thp", F_FAM_PM_PFN_PMD_THP, 0,
+	  "PFN off by one in mappings holding PMD-mapped THPs (right elsewhere)" },
+	{ "kpf-thp-never-mthp", F_FAM_KPF_THP_MTHP, 0,
+	  "KPF_THP never set on mTHP folios (smaller than a PMD; right on PMD THPs)" },
+	{ "scan-enotty", F_SC_ENOTTY, 0, "PAGEMAP_SCAN missing (ENOTTY), as on a kernel before 6.7" },
+	{ "scan-written-inverted-shmem", F_FAM_SC_WRITTEN_SHMEM, 0,
+	  "PAGEMAP_SCAN WRITTEN inverted on shmem mappings (right elsewhere)" },
 };
 #define NCAT (sizeof(catalogue) / sizeof(*catalogue))
 
@@ -178,6 +199,7 @@ static void list_catalogue(void)
 	for (unsigned b = 0; b < PMC_SCAN_NR_CATEGORIES; b++) {
 		printf("scan-cat-add:%s\t%s added to every region\n", scan_category_name(b), scan_category_name(b));
 		printf("scan-cat-drop:%s\t%s dropped from every region\n", scan_category_name(b), scan_category_name(b));
+		printf("scan-cat-refuse:%s\t%s refused (EINVAL) in any mask\n", scan_category_name(b), scan_category_name(b));
 	}
 }
 
@@ -234,6 +256,8 @@ __attribute__((constructor)) static void fi_init(void)
 			param.kind = F_SC_CAT_ADD;
 		else if (colon && !strncmp(f, "scan-cat-drop:", 14) && (b = cat_by_name(colon + 1)) >= 0)
 			param.kind = F_SC_CAT_DROP;
+		else if (colon && !strncmp(f, "scan-cat-refuse:", 16) && (b = cat_by_name(colon + 1)) >= 0)
+			param.kind = F_SC_REFUSE_CAT;
 		if (b < 0) {
 			fprintf(stderr, "libpmcfault: unknown fault '%s' (PMC_FAULT=list)\n", f);
 			exit(99);
@@ -284,6 +308,9 @@ static void track(int fd, const char *path)
 	if (fd < 0 || fd >= MAX_FDS)
 		return;
 	fd_iface[fd] = (unsigned char)i;
+	if (i == IF_PAGEMAP)
+		fd_pid[fd] = strncmp(path + 6, "self/", 5) && strncmp(path + 6, "thread-self/", 12) ?
+			     (pid_t)atoi(path + 6) : getpid();
 	if (i != IF_NONE)
 		trace_line(iface_names[i]);
 	if (i == IF_PAGEMAP)
@@ -295,12 +322,149 @@ static enum iface fd_kind(int fd)
 	return fd >= 0 && fd < MAX_FDS ? (enum iface)fd_iface[fd] : IF_NONE;
 }
 
+/* ---- state families: which VMA an address is in, what folio a PFN is in ---- */
+struct vma {
+	uint64_t start, end;
+	long kps_kb;		/* KernelPageSize */
+	long pmd_kb;		/* AnonHugePages + ShmemPmdMapped + FilePmdMapped */
+	bool shmem;
+};
+#define MAX_VMAS 512
+static struct vma vmas[MAX_VMAS];
+static int nvmas;
+
+static bool on_tmpfs(const char *path)
+{
+	char dir[512], *slash;
+	struct statfs sf;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return false;
+	*slash = 0;
+	return !statfs(dir, &sf) && sf.f_type == TMPFS_MAGIC;
+}
+
+/* Parse /proc/PID/smaps (read with the real calls: not tracked). */
+static void load_vmas(pid_t pid)
+{
+	static char buf[1 << 21];
+	char path[64], *line, *save = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	nvmas = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	fd = real_open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (len < sizeof(buf) - 1 && (n = real_read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	real_close(fd);
+	buf[len] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long s, e;
+		long v;
+		struct vma *m = nvmas ? &vmas[nvmas - 1] : NULL;
+
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			char *p = strchr(line, '/');
+
+			if (nvmas == MAX_VMAS)
+				break;
+			m = &vmas[nvmas++];
+			memset(m, 0, sizeof(*m));
+			m->start = s;
+			m->end = e;
+			if (p) {
+				char *d = strstr(p, " (deleted)");
+
+				if (d)
+					*d = 0;
+				m->shmem = !strncmp(p, "/memfd:", 7) || !strncmp(p, "/dev/zero", 9) ||
+					   !strncmp(p, "/SYSV", 5) || on_tmpfs(p);
+			}
+			continue;
+		}
+		if (!m)
+			continue;
+		if (sscanf(line, "KernelPageSize: %ld", &v) == 1)
+			m->kps_kb = v;
+		else if (sscanf(line, "AnonHugePages: %ld", &v) == 1 ||
+			 sscanf(line, "ShmemPmdMapped: %ld", &v) == 1 ||
+			 sscanf(line, "FilePmdMapped: %ld", &v) == 1)
+			m->pmd_kb += v;
+	}
+	/* hugetlb memfds are "/memfd:" too: not shmem. */
+	for (int k = 0; k < nvmas; k++)
+		if (vmas[k].kps_kb > 4)
+			vmas[k].shmem = false;
+}
+
+static const struct vma *vma_at(uint64_t addr)
+{
+	for (int k = 0; k < nvmas; k++)
+		if (vmas[k].start <= addr && addr < vmas[k].end)
+			return &vmas[k];
+	return NULL;
+}
+
+/* Pages in the compound folio holding pfn (1 for a base page), from the
+ * real kpageflags. */
+static uint64_t folio_pages(int fd, uint64_t pfn)
+{
+	uint64_t f, head = pfn, n = 1;
+
+	for (;;) {
+		if (real_pread(fd, &f, 8, (off_t)(head * 8)) != 8)
+			return 1;
+		if (!(f & KF_COMPOUND_TAIL) || !head || pfn - head > 1 << 18)
+			break;
+		head--;
+	}
+	if (!(f & KF_COMPOUND_HEAD))
+		return 1;
+	while (real_pread(fd, &f, 8, (off_t)((head + n) * 8)) == 8 && (f & KF_COMPOUND_TAIL) &&
+	       n < 1 << 18)
+		n++;
+	return n;
+}
+
+static uint64_t pmd_pages(void)
+{
+	static uint64_t v;
+	char b[32];
+	int fd;
+	ssize_t n;
+
+	if (v)
+		return v;
+	fd = real_open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return v = 512;
+	n = real_read(fd, b, sizeof(b) - 1);
+	real_close(fd);
+	b[n > 0 ? n : 0] = 0;
+	v = strtoull(b, NULL, 10) / (uint64_t)sysconf(_SC_PAGESIZE);
+	return v ? v : (v = 512);
+}
+
 /* ---- perturbation of read results ---- */
-static uint64_t perturb_pm(uint64_t e)
+static uint64_t perturb_pm(uint64_t e, uint64_t addr)
 {
 	bool present = e & PM_PRESENT, swap = e & PM_SWAP;
+	const struct vma *m;
 
 	switch (active->kind) {
+	case F_FAM_PM_CLEAR_HUGETLB:
+		m = vma_at(addr);
+		return m && m->kps_kb > 4 ? e & ~active->arg : e;
+	case F_FAM_PM_PFN_PMD_THP:
+		m = vma_at(addr);
+		return m && m->pmd_kb && present && pm_pfn(e) ?
+		       (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
 	case F_PM_CLEAR:
 		return e & ~active->arg;
 	case F_PM_SET_PRESENT:
@@ -326,9 +490,12 @@ static uint64_t perturb_pm(uint64_t e)
 	}
 }
 
-static uint64_t perturb_kp(enum iface i, uint64_t v)
+static uint64_t perturb_kp(int fd, enum iface i, uint64_t v, uint64_t pfn)
 {
 	switch (active->kind) {
+	case F_FAM_KPF_THP_MTHP:
+		return i == IF_KPAGEFLAGS && (v & KF_THP) && !(v & KF_HUGE) &&
+		       folio_pages(fd, pfn) < pmd_pages() ? v & ~KF_THP : v;
 	case F_KPF_CLEAR:
 		return i == IF_KPAGEFLAGS ? v & ~active->arg : v;
 	case F_KPF_SET:
@@ -372,8 +539,15 @@ static ssize_t after_read(int fd, void *buf, size_t count, off_t off, ssize_t n,
 	/* Only whole, aligned entries are perturbed. */
 	if (off % 8 || n % 8)
 		return n;
-	for (ssize_t k = 0; k < n / 8; k++)
-		w[k] = i == IF_PAGEMAP ? perturb_pm(w[k]) : perturb_kp(i, w[k]);
+	if (i == IF_PAGEMAP && (active->kind == F_FAM_PM_CLEAR_HUGETLB ||
+				active->kind == F_FAM_PM_PFN_PMD_THP))
+		load_vmas(fd_pid[fd]);
+	for (ssize_t k = 0; k < n / 8; k++) {
+		uint64_t item = (uint64_t)off / 8 + (uint64_t)k;
+
+		w[k] = i == IF_PAGEMAP ? perturb_pm(w[k], item * (uint64_t)sysconf(_SC_PAGESIZE)) :
+					 perturb_kp(fd, i, w[k], item);
+	}
 	return n;
 }
 
@@ -503,6 +677,16 @@ static int scan(int fd, struct pm_scan_arg *user)
 					PAGE_IS_HUGE | PAGE_IS_GUARD;
 		break;
 	case F_SC_IGN_WP: a.flags &= ~(uint64_t)PM_SCAN_WP_MATCHING; break;
+	case F_SC_ENOTTY:
+		errno = ENOTTY;
+		return -1;
+	case F_SC_REFUSE_CAT:
+		if ((a.category_mask | a.category_inverted | a.category_anyof_mask |
+		     a.return_mask) & active->arg) {
+			errno = EINVAL;
+			return -1;
+		}
+		break;
 	default: break;
 	}
 	ret = real_ioctl(fd, PAGEMAP_SCAN, &a);
@@ -537,6 +721,17 @@ static int scan(int fd, struct pm_scan_arg *user)
 		break;
 	case F_SC_WALKEND:
 		user->walk_end += (uint64_t)sysconf(_SC_PAGESIZE);
+		break;
+	case F_FAM_SC_WRITTEN_SHMEM:
+		if (!(a.return_mask & PAGE_IS_WRITTEN))
+			break;
+		load_vmas(fd_pid[fd]);
+		for (int k = 0; k < ret; k++) {
+			const struct vma *m = vma_at(vec[k].start);
+
+			if (m && m->shmem)
+				vec[k].categories ^= PAGE_IS_WRITTEN;
+		}
 		break;
 	default:
 		break;

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	add("kpagecgroup", pmc_exists("/proc/kpagecgroup"));
 	scan = pmc_have_pagemap_scan();
 	add("pagemap_scan", scan == 1 ? 1 : scan == 0 ? 0 : -1);
-	cats = pmc_scan_categories();
+	cats = pmc_scan_categories_accepted();
 	f = add("pagemap_scan_categories", scan == 1);
 	scan_format(cats, f->detail, sizeof(f->detail));
 	add("scan_soft_dirty", !!(cats & PAGE_IS_SOFT_DIRTY));

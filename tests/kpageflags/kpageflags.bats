@@ -7,6 +7,7 @@ load ../../helpers/bats/common
 
 @test "kpf_user" { pmc_run_program kpageflags/kpf_user; }
 @test "kpf_ksm" { pmc_run_program kpageflags/kpf_ksm; }
+@test "kpf_lifecycle" { pmc_run_program kpageflags/kpf_lifecycle; }
 @test "kpf_swap" { pmc_run_program kpageflags/kpf_swap; }
 @test "kpf_compound" { pmc_run_program kpageflags/kpf_compound; }
 @test "kpf_typed" { pmc_run_program kpageflags/kpf_typed; }

@@ -4,9 +4,8 @@
  *
  * 1. Tune ksmd (helpers/ksm: lock, knobs journaled, run=1) and build a
  *    mergeable region: NSAME identical pages + NUNIQUE unique ones. The
- *    builder proves the merge independently of kpageflags: the identical
- *    pages share one PFN in pagemap and ksmd counts them merged
- *    (/proc/self/ksm_merging_pages, else pages_sharing).
+ *    builder proves the merge independently of kpageflags and pagemap:
+ *    ksmd counts exactly NSAME pages merged (/proc/self/ksm_merging_pages).
  * 2. Merged page: the whole KPF word with KSM and ANON set (a KSM page is
  *    an anon page whose mapping carries PAGE_MAPPING_KSM), kpagecount ==
  *    NSAME (one mapping per virtual page).

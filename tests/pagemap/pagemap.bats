@@ -10,6 +10,7 @@ load ../../helpers/bats/common
 @test "pagemap_thp" { pmc_run_program pagemap/pagemap_thp; }
 @test "pagemap_fork" { pmc_run_program pagemap/pagemap_fork; }
 @test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers; }
+@test "pagemap_lifecycle" { pmc_run_program pagemap/pagemap_lifecycle; }
 @test "pagemap_mlock" { pmc_run_program pagemap/pagemap_mlock; }
 @test "pagemap_rules" { pmc_run_program pagemap/pagemap_rules; }
 @test "pagemap_swap" { pmc_run_program pagemap/pagemap_swap; }

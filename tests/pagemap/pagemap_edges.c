@@ -127,8 +127,8 @@ FIXTURE_SETUP(hidden)
 	self->pool.lock_fd = -1;
 	REQUIRE_PFNS();
 	if (variant->hugetlb) {
-		BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
-		BUILD(hugetlb_anon_build(&self->r, HUGETLB_2M, 1, true));
+		BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1));
+		BUILD(hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true));
 	} else {
 		BUILD(thp_pmd_build(&self->r, 1));
 	}
@@ -178,7 +178,7 @@ TEST(hugetlb_twice)
 {
 	struct hugetlb_pool pool = { .lock_fd = -1 };
 	struct region r = { .fd = -1 };
-	size_t n = HUGETLB_2M / page_size();
+	size_t n = hugetlb_size(HUGETLB_PMD) / page_size();
 	uint64_t *a = calloc(n, 8), *b = calloc(n, 8), cnt, pfn0;
 	struct pm_expect shared = pm_present(true, false, 0), excl = pm_present(true, true, 0);
 	char *second;
@@ -186,9 +186,9 @@ TEST(hugetlb_twice)
 	REQUIRE_PFNS();
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, b);
-	BUILD(hugetlb_reserve(&pool, HUGETLB_2M, 1));
-	BUILD(hugetlb_memfd_build(&r, HUGETLB_2M, 1, MAP_SHARED, true));
-	second = mmap(NULL, HUGETLB_2M, PROT_READ, MAP_SHARED, r.fd, 0);
+	BUILD(hugetlb_reserve(&pool, hugetlb_size(HUGETLB_PMD), 1));
+	BUILD(hugetlb_memfd_build(&r, hugetlb_size(HUGETLB_PMD), 1, MAP_SHARED, true));
+	second = mmap(NULL, hugetlb_size(HUGETLB_PMD), PROT_READ, MAP_SHARED, r.fd, 0);
 	ASSERT_NE(MAP_FAILED, second);
 	ASSERT_EQ(r.addr[0], second[0]);	/* fault the second mapping in */
 	ASSERT_EQ(0, pagemap_self(r.addr, n, a));
@@ -201,7 +201,7 @@ TEST(hugetlb_twice)
 		EXPECT_PM(&shared, a[i], "first mapping page %zu", i);
 		EXPECT_PM(&shared, b[i], "second mapping page %zu", i);
 	}
-	ASSERT_EQ(0, munmap(second, HUGETLB_2M));
+	ASSERT_EQ(0, munmap(second, hugetlb_size(HUGETLB_PMD)));
 	ASSERT_EQ(0, kpage_get(KPAGECOUNT, pfn0, &cnt));
 	ASSERT_EQ(1ULL, (unsigned long long)cnt);
 	ASSERT_EQ(0, pagemap_self(r.addr, n, a));

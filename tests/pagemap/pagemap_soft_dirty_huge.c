@@ -53,8 +53,8 @@ FIXTURE_SETUP(soft_dirty_huge)
 		break;
 	case SD_HUGETLB:
 		REQUIRE_ROOT();
-		BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, 1));
-		BUILD(hugetlb_anon_build(&self->r, HUGETLB_2M, 1, true));
+		BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1));
+		BUILD(hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true));
 		break;
 	case SD_HOLE:
 		BUILD(anon_build(&self->r, 16, ANON_UNTOUCHED));

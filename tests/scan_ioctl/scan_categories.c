@@ -117,38 +117,6 @@ V(uffd_armed_present, S_UFFD_ARMED_PRESENT, PAGE_IS_WPALLOWED | PAGE_IS_PRESENT,
 V(uffd_sync_wp, S_UFFD_SYNC_WP, PAGE_IS_PRESENT, 0, NULL);
 V(soft_dirty, S_SOFT_DIRTY, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_SOFT_DIRTY, 0, NULL);
 
-/* Two read faults of two PMD-aligned MADV_HUGEPAGE areas land on the same
- * PFN: the huge zero page is mapped (the second area is the oracle). */
-static const char *huge_zero_build(struct region *r)
-{
-	size_t pmd = pmc_thp_pmd_size();
-	struct region other;
-	const char *why = NULL;
-	uint64_t a, b;
-
-	if (!pmd)
-		return "THP not available";
-	if (region_map(r, pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0))
-		return "mmap failed";
-	if (region_map(&other, pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0))
-		return "mmap failed";
-	other.fd = -1;
-	if (madvise(r->addr, pmd, MADV_HUGEPAGE) || madvise(other.addr, pmd, MADV_HUGEPAGE))
-		why = "MADV_HUGEPAGE refused";
-	if (!why) {
-		region_read(r);
-		region_read(&other);
-		a = pfn_of(r->addr);
-		b = pfn_of(other.addr);
-		if (!a || !b)
-			why = "needs CAP_SYS_ADMIN";
-		else if (a != b || !pfns_contiguous_aligned(r->addr, pmd / page_size()))
-			why = "huge zero page not mapped on read fault";
-	}
-	region_unmap(&other);
-	return why;
-}
-
 static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) *self,
 			 enum state s)
 {
@@ -168,9 +136,9 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		int z = zero_page_in_use();
 
 		if (z < 0)
-			return "needs CAP_SYS_ADMIN";
+			return "mincore/smaps unreadable";
 		if (!z)
-			return "zero page not mapped on read fault";
+			return "read faults do not map the zero page (mm_forbids_zeropage)";
 		return anon_build(&self->r, NPAGES, ANON_READ);
 	}
 	case S_HUGE_ZERO:

@@ -63,6 +63,20 @@ static const struct scan_query q_written = {
 };
 
 /* Pages of r whose entry has bit 57 set, as a bitmap of the first 64 pages. */
+/* The write-protect left the folio where it was: PFNs contiguous from an
+ * aligned first PFN (pagemap, the other interface of this program). */
+static bool pfns_contiguous_aligned(const void *addr, size_t npages)
+{
+	uint64_t e[npages];
+
+	if (pagemap_self(addr, npages, e))
+		return false;
+	for (size_t i = 0; i < npages; i++)
+		if (!(e[i] & PM_PRESENT) || !pm_pfn(e[i]) || pm_pfn(e[i]) != pm_pfn(e[0]) + i)
+			return false;
+	return pm_pfn(e[0]) % npages == 0;
+}
+
 static uint64_t wp_bitmap(const char *addr, size_t npages)
 {
 	uint64_t e[64], m = 0;
@@ -359,28 +373,28 @@ FIXTURE_SETUP(hugetlb)
 	REQUIRE_ROOT();
 	if (variant->k == H_HOLE)
 		REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
-	BUILD(hugetlb_reserve(&self->pool, HUGETLB_2M, variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1));
+	BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1));
 	if (variant->k == H_HOLE) {
 		int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (21U << 26));
 
 		REQUIRE(fd >= 0, "hugetlb memfd refused");
-		ASSERT_EQ(0, ftruncate(fd, HUGETLB_2M));
+		ASSERT_EQ(0, ftruncate(fd, hugetlb_size(HUGETLB_PMD)));
 		/* Alone in a 1 GiB slot that lies wholly inside a 3 GiB
 		 * reservation, so no other mapping shares its PUD: no page
 		 * table covers it, and the walk meets a hole. */
-		self->r.map_len = 3 * HUGETLB_1G;
+		self->r.map_len = 3 * pud_size();
 		self->r.map_base = mmap(NULL, self->r.map_len, PROT_NONE,
 					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		ASSERT_NE(MAP_FAILED, self->r.map_base);
-		self->r.addr = (char *)(((uintptr_t)self->r.map_base + HUGETLB_1G - 1) &
-					~(uintptr_t)(HUGETLB_1G - 1));
+		self->r.addr = (char *)(((uintptr_t)self->r.map_base + pud_size() - 1) &
+					~(uintptr_t)(pud_size() - 1));
 		self->r.fd = fd;
-		self->r.len = HUGETLB_2M;
-		self->r.npages = HUGETLB_2M / page_size();
-		ASSERT_EQ(self->r.addr, mmap(self->r.addr, HUGETLB_2M, PROT_READ | PROT_WRITE,
+		self->r.len = hugetlb_size(HUGETLB_PMD);
+		self->r.npages = hugetlb_size(HUGETLB_PMD) / page_size();
+		ASSERT_EQ(self->r.addr, mmap(self->r.addr, hugetlb_size(HUGETLB_PMD), PROT_READ | PROT_WRITE,
 					     MAP_SHARED | MAP_FIXED, fd, 0));
 	} else {
-		BUILD(hugetlb_memfd_build(&self->r, HUGETLB_2M,
+		BUILD(hugetlb_memfd_build(&self->r, hugetlb_size(HUGETLB_PMD),
 					  variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1,
 					  MAP_SHARED, true));
 	}
@@ -525,7 +539,7 @@ TEST_F(hugetlb, protect)
 		 * WP with max_pages = one huge page: page 1 does not fit at all.
 		 * Either way page 0 is reported and protected, the walk stops at
 		 * page 1, which stays unprotected. */
-		size_t hp = HUGETLB_2M / page_size();
+		size_t hp = hugetlb_size(HUGETLB_PMD) / page_size();
 
 		got = scan(self->fd, a, variant->k == H_AFTER_WHOLE ? a + (hp + hp / 2) * page_size() : end,
 			   &(struct scan_query){ .flags = q_wp.flags, .category_mask = PAGE_IS_WRITTEN,
@@ -534,9 +548,9 @@ TEST_F(hugetlb, protect)
 		want[0] = pr(a, 0, hp, PAGE_IS_WRITTEN);
 		ASSERT_LE(0, got);
 		EXPECT_REGIONS(a, want, 1, v, got);
-		EXPECT_EQ((uintptr_t)a + HUGETLB_2M, we);
+		EXPECT_EQ((uintptr_t)a + hugetlb_size(HUGETLB_PMD), we);
 		EXPECT_EQ((long)hp, uffd_wp_count(a, hp));
-		EXPECT_EQ(0, uffd_wp_count(a + HUGETLB_2M, hp));
+		EXPECT_EQ(0, uffd_wp_count(a + hugetlb_size(HUGETLB_PMD), hp));
 		return;
 	}
 	got = scan(self->fd, a, variant->k == H_PARTIAL ? a + half * page_size() : end,
