@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,29 @@ void tmpfs_huge_umount(struct tmpfs_mount *m)
 	m->mounted = false;
 }
 
+/*
+ * Whether a page-cache (tmpfs) folio may be as large as 'bytes'. Page-cache
+ * folios stop at MAX_PAGECACHE_ORDER (11 with the default XArray chunk): a
+ * PMD of 64K pages (order 13) is out of reach for tmpfs by design. Since
+ * 6.11 sysfs says which orders file THPs may take: a hugepages-<N>kB
+ * directory has shmem_enabled exactly for those (THP_ORDERS_ALL_FILE_DEFAULT).
+ * Without any such knob (older kernels) nothing says no.
+ */
+static bool file_thp_size_possible(size_t bytes)
+{
+	char path[128];
+	glob_t g;
+	bool knobs;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%zukB/shmem_enabled",
+		 bytes / 1024);
+	if (pmc_exists(path))
+		return true;
+	knobs = glob("/sys/kernel/mm/transparent_hugepage/hugepages-*kB/shmem_enabled", 0, NULL, &g) == 0;
+	globfree(&g);
+	return !knobs;
+}
+
 const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_pmd)
 {
 	size_t pmd = pmc_thp_pmd_size();
@@ -180,6 +204,8 @@ const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_
 		return thp_absent_reason();
 	if (!m->mounted)
 		return "tmpfs huge=always not mounted";
+	if (!file_thp_size_possible(pmd))
+		return "no PMD-size page-cache folio with this page size (MAX_PAGECACHE_ORDER)";
 	snprintf(path, sizeof(path), "%s/f", m->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
