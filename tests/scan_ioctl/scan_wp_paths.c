@@ -64,17 +64,22 @@ static const struct scan_query q_written = {
 
 /* Pages of r whose entry has bit 57 set, as a bitmap of the first 64 pages. */
 /* The write-protect left the folio where it was: PFNs contiguous from an
- * aligned first PFN (pagemap, the other interface of this program). */
+ * aligned first PFN (pagemap, the other interface of this program). A reader
+ * without CAP_SYS_ADMIN is shown no PFN: then every PFN field must be 0. */
 static bool pfns_contiguous_aligned(const void *addr, size_t npages)
 {
+	bool hidden = !pmc_have_cap(CAP_SYS_ADMIN);
 	uint64_t e[npages];
 
 	if (pagemap_self(addr, npages, e))
 		return false;
-	for (size_t i = 0; i < npages; i++)
-		if (!(e[i] & PM_PRESENT) || !pm_pfn(e[i]) || pm_pfn(e[i]) != pm_pfn(e[0]) + i)
+	for (size_t i = 0; i < npages; i++) {
+		if (!(e[i] & PM_PRESENT))
 			return false;
-	return pm_pfn(e[0]) % npages == 0;
+		if (hidden ? pm_pfn(e[i]) != 0 : !pm_pfn(e[i]) || pm_pfn(e[i]) != pm_pfn(e[0]) + i)
+			return false;
+	}
+	return hidden || pm_pfn(e[0]) % npages == 0;
 }
 
 static uint64_t wp_bitmap(const char *addr, size_t npages)
