@@ -51,6 +51,21 @@ assert v == {"F": "regressed", "R": "present", "I": "MISSING", "G": "not affecte
 v = V(L, [C("a.f", "FAIL", "from head"), C("a.r", "PASS"), C("a.i", "PASS"), C("a.g", "FAIL", "x"),
           C("a.q", "PASS")], tags)
 assert v == {"F": "MISSING", "R": "not affected", "I": "present", "G": "MISSING", "Q": "present"}, v
+# A regression that requires a feature nobody could establish (its case
+# skipped, e.g. an unreadable kconfig) is n/a, and the fix it breaks reads
+# MISSING from its own case, not "regressed" (PM-EXCL on 6.1).
+L2 = ["F\tfix\t%s\t6.11\t-\tfrom\\shead\tthe fix" % H,
+      "K\tfeature\t%s\t6.15\t-\t-\tthe kconfig" % H,
+      "R\tregression\t%s\t6.15\tbreaks=F,requires=K\tfrom\\shead\tthe regression" % H]
+t2 = [("f", "F"), ("r", "F"), ("r", "R"), ("k", "K")]
+v = V(L2, [C("a.f", "FAIL", "from head"), C("a.r", "FAIL", "from head"), C("a.k", "SKIP")], t2)
+assert v == {"F": "MISSING", "K": "n/a", "R": "n/a"}, v
+v = V(L2, [C("a.f", "FAIL", "from head"), C("a.r", "FAIL", "from head"), C("a.k", "PASS")], t2)
+assert v == {"F": "regressed", "K": "present", "R": "present"}, v
+# A fix whose case passes while the change that brought the bug is undecided
+# (its case skipped) is neither provably present nor not affected.
+v = V(L, [C("a.f", "PASS"), C("a.r", "PASS"), C("a.i", "SKIP"), C("a.g", "PASS"), C("a.q", "PASS")], tags)
+assert v["G"] == "unknown" and v["I"] == "n/a", v
 '
 }
 

@@ -164,9 +164,14 @@ def verdicts(cat, cases, tags, intermittent=()):
         e = cat[fid]
         state, ev, tests = own[fid]
         r, by = None, None
+        # An id that requires another applies only where that one is shown
+        # present: absent or undecided (n/a, unknown) both leave it n/a, or
+        # a regression that needs a kconfig nobody could read would be
+        # blamed for what is really a missing fix (PM-EXCL on 6.1).
         for x in e["relation"]["requires"]:
-            if present(x) is False:
-                r = ("n/a", "requires %s, absent here: %s" % (x, verdict(x)["evidence"]))
+            if present(x) is not True:
+                r = ("n/a", "requires %s, %s here: %s" % (
+                    x, "absent" if present(x) is False else "not established", verdict(x)["evidence"]))
                 break
         if r is None and e["kind"] == "fix":
             for rid, re_ in cat.items():
@@ -181,6 +186,13 @@ def verdicts(cat, cases, tags, intermittent=()):
                     r = ("not affected", "the change that introduced the bug, %s, is absent: %s"
                          % (x, verdict(x)["evidence"]))
                     break
+        if r is None and e["kind"] == "fix" and state == "clean" and e["relation"]["introduced"] and \
+                not any(present(x) for x in e["relation"]["introduced"]):
+            # A passing case cannot tell a fixed kernel from one that never
+            # had the bug while the change that brought it is undecided here.
+            x = e["relation"]["introduced"][0]
+            r = ("unknown", "the case passes, but whether %s (which brought the bug) is in cannot be "
+                 "decided here (%s): present or not affected" % (x, verdict(x)["verdict"]))
         if r is None:
             r = {"unclear": ("unknown", ev), "clean": ("not affected" if e["kind"] == "regression" else "present", ev),
                  "skip": ("n/a", ev), "none": ("n/a", ev)}[state]
