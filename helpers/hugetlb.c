@@ -148,19 +148,26 @@ const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool w
 	return touch_and_prove(r, hpsize, write);
 }
 
-const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
-				int map_flags, bool write)
+int hugetlb_memfd_open(size_t hpsize, size_t n)
 {
 	unsigned int mfd = MFD_CLOEXEC | MFD_HUGETLB | (size_log2(hpsize) << MFD_HUGE_SHIFT);
 	int fd = memfd_create("pmc-hugetlb", mfd);
+
+	if (fd >= 0 && ftruncate(fd, (off_t)(n * hpsize))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
+				int map_flags, bool write)
+{
+	int fd = hugetlb_memfd_open(hpsize, n);
 	const char *why;
 
 	if (fd < 0)
 		return "hugetlb memfd refused";
-	if (ftruncate(fd, (off_t)(n * hpsize))) {
-		close(fd);
-		return "hugetlb memfd refused";
-	}
 	why = region_map(r, n * hpsize, 0, PROT_READ | PROT_WRITE, map_flags, fd, 0);
 	if (why) {
 		close(fd);

@@ -37,6 +37,9 @@ void hugetlb_release(struct hugetlb_pool *p);
  * Private_Hugetlb + Shared_Hugetlb cover the range with KernelPageSize
  * hpsize; a shortfall after an accepted write is state_broken (FAIL). */
 const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool write);
+/* A hugetlb memfd of pages of that size (MFD_HUGE_* from the size, not
+ * the default), truncated to n pages: the fd, or -1. */
+int hugetlb_memfd_open(size_t hpsize, size_t n);
 /* memfd_create(MFD_HUGETLB) mapped MAP_SHARED or MAP_PRIVATE (map_flags),
  * n huge pages, written when 'write' (same proof). r->fd is the memfd. */
 const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,

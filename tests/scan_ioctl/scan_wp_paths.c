@@ -19,9 +19,12 @@
  *    WP matching any of WRITTEN|PRESENT (the generic per-page loop): regions
  *    [0,4) WRITTEN|PRESENT, [4,6) PRESENT, [6,8) WRITTEN|PRESENT, every page
  *    protected afterwards, nothing else changed (PFNs, flags).
- *  - wp.bounce_refill: 1200 pages, the even ones written after protecting
- *    all: a WRITTEN scan with room for 1024 regions reports all 600 (more
- *    than the kernel's 512-entry bounce buffer: it walks on after a flush).
+ *  - wp.bounce_refill: 2 * (P + P/8) pages, P = entries of one page table
+ *    (the size of the kernel's bounce buffer, PAGEMAP_WALK_SIZE >>
+ *    PAGE_SHIFT), never touched, all protected (uffd-wp markers), then the
+ *    even ones written: a WRITTEN scan with room for every page reports all
+ *    P + P/8 regions (more than the bounce buffer holds: it walks on after
+ *    a flush) and walk_end is the end.
  *  - wp.fast_path_full: 8 pages protected, pages 0 2 4 6 rewritten; WP on the
  *    written-only fast path (masks == WRITTEN) with room for 2 regions: it
  *    returns [0,1) [2,3), walk_end = page 4, and protects pages 0 and 2 only.
@@ -152,7 +155,9 @@ FIXTURE_SETUP(wp)
 		BUILD(anon_build(&self->r, 8, ANON_WRITTEN));
 		break;
 	case W_REFILL:
-		BUILD(anon_build(&self->r, 1200, ANON_WRITTEN));
+		/* odd pages stay markers: half the memory (P/2 MiB with 64K pages) */
+		BUILD(anon_build(&self->r, 2 * (ptes_per_table() + ptes_per_table() / 8),
+				 ANON_UNTOUCHED));
 		break;
 	}
 	BUILD(uffd_open(&self->u, UFFD_ASYNC_FEATURES));
@@ -297,16 +302,16 @@ TEST_F(wp, protect)
 		break;
 	}
 	case W_REFILL: {
-		struct page_region *big = calloc(1024, sizeof(*big));
+		struct page_region *big = calloc(n, sizeof(*big));
 		long bad = 0;
 
 		ASSERT_NE(NULL, big);
 		ASSERT_EQ(0, uffd_writeprotect(&self->u, a, self->r.len, true));
 		for (size_t i = 0; i < n; i += 2)
 			a[i * page_size()] = 3;
-		got = scan(self->fd, a, end, &q_written, big, 1024, &we);
+		got = scan(self->fd, a, end, &q_written, big, n, &we);
 		EXPECT_EQ((long)n / 2, got);
-		for (long i = 0; i < got && i < 1024; i++)
+		for (long i = 0; i < got && i < (long)n; i++)
 			if (big[i].start != (uintptr_t)a + 2 * i * page_size() ||
 			    big[i].end != big[i].start + page_size() || big[i].categories != PAGE_IS_WRITTEN)
 				bad++;
@@ -380,12 +385,11 @@ FIXTURE_SETUP(hugetlb)
 		REQUIRE(pmc_destructive_allowed(), "may hang a buggy kernel: VM only");
 	BUILD(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), variant->k == H_AFTER_WHOLE || variant->k == H_MAX_ONE ? 2 : 1));
 	if (variant->k == H_HOLE) {
-		int fd = memfd_create("pmc-hugetlb-hole", MFD_CLOEXEC | MFD_HUGETLB | (21U << 26));
+		int fd = hugetlb_memfd_open(hugetlb_size(HUGETLB_PMD), 1);
 
 		REQUIRE(fd >= 0, "hugetlb memfd refused");
-		ASSERT_EQ(0, ftruncate(fd, hugetlb_size(HUGETLB_PMD)));
-		/* Alone in a 1 GiB slot that lies wholly inside a 3 GiB
-		 * reservation, so no other mapping shares its PUD: no page
+		/* Alone in a PUD-sized slot that lies wholly inside a
+		 * reservation of three, so no other mapping shares its PUD: no page
 		 * table covers it, and the walk meets a hole. */
 		self->r.map_len = 3 * pud_size();
 		self->r.map_base = mmap(NULL, self->r.map_len, PROT_NONE,
