@@ -66,7 +66,9 @@ def render_settings(root):
 
 # ---- coverage -------------------------------------------------------------
 def md(text):
-    return text.replace("|", "\\|")
+    for c in "\\|*_":
+        text = text.replace(c, "\\" + c)
+    return text
 
 
 def results_of(path):
@@ -110,10 +112,14 @@ def render_coverage(root, results=None):
                 txt = "<br>".join("`%s`" % g for g in c.globs)
                 if results is not None:
                     txt += "<br>**%s**" % cell_result(c.globs, results["cases"])
+            elif c.key:
+                txt = "— *%s*" % md(c.key)
             else:
                 txt = "— *%s*" % md(c.reason)
             cells.append(txt)
-        out.append("| **%s** | `%s` | %s | %s |" % (s.id, md(s.builder), md(s.proof), " | ".join(cells)))
+        out.append("| **%s** | `%s` | %s | %s |" % (s.id, s.builder.replace("|", "\\|"), md(s.proof), " | ".join(cells)))
+    out += ["", "Shared reasons (*key* in a cell):", ""]
+    out += ["- *%s*: %s" % (md(k), md(v)) for k, v in sorted(cat.reasons.items())]
     out += ["", "## Cases that check an interface rule, not a state", "",
             "| cases | interface | what they check |", "|---|---|---|"]
     for r in cat.rules:
