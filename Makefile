@@ -5,6 +5,7 @@
 #   make [O=dir] [V=1] [STATIC=1] [CC=..] [LLVM=1] [CROSS_COMPILE=prefix-]
 #        [ARCH=..] [USERCFLAGS=..] [USERLDFLAGS=..] [KSFT_DIR=dir] [WERROR=0]
 #   make check          unit tests of the helpers + the runner's own tests
+#   make docs           render the generated files (bats, settings, docs/*.md)
 #   make run_tests      the suite (./run_tests.sh) on the running kernel
 #   make install [INSTALL_PATH=dir | DESTDIR= PREFIX=]   kselftest tree
 #   make deps           install the build dependencies (Debian, as root)
@@ -98,11 +99,23 @@ endif
 override LDFLAGS += $(USERLDFLAGS)
 
 # ---- what is built ------------------------------------------------------
-AREAS      := pagemap kpageflags scan_ioctl
+# The test programs: THE registry tests/programs.tsv (area/prog TAB timeout).
+# The bats files and kselftest's settings are rendered from it (make docs),
+# install's programs.txt and kselftest-list.txt (emit_tests) derived here.
+REGISTRY   := tests/programs.tsv
+PROG_PATHS := $(shell sed -nE 's|^([A-Za-z0-9_]+/[A-Za-z0-9_]+)\t[0-9]+$$|\1|p' $(REGISTRY))
+ifneq ($(words $(PROG_PATHS)),$(shell grep -cv '^\(#\|$$\)' $(REGISTRY)))
+$(error $(REGISTRY): a line is not '<area>/<program> TAB <timeout>')
+endif
+UNLISTED   := $(filter-out $(PROG_PATHS:%=tests/%.c),$(wildcard tests/*/*.c))
+ifneq ($(UNLISTED),)
+$(error $(UNLISTED): not in $(REGISTRY) (add a line, then make docs))
+endif
+AREAS      := $(sort $(foreach p,$(PROG_PATHS),$(firstword $(subst /, ,$(p)))))
 LIB_SRCS   := $(wildcard helpers/*.c)
 LIB_OBJS   := $(patsubst helpers/%.c,$(B)/helpers/%.o,$(LIB_SRCS))
 LIB        := $(B)/libpmc.a
-TEST_SRCS  := $(foreach a,$(AREAS),$(wildcard tests/$(a)/*.c))
+TEST_SRCS  := $(PROG_PATHS:%=tests/%.c)
 TEST_BINS  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 TOOL_SRCS  := $(wildcard helpers/tools/*.c)
 TOOL_BINS  := $(patsubst helpers/tools/%.c,$(B)/bin/%,$(TOOL_SRCS))
@@ -124,7 +137,7 @@ BUILT      := helpers tests bin unit ksft libpmc.a libpmcfault.so results \
 MARKER     := $(B)/.pagemap-conformance-build
 
 .PHONY: all check unit install clean deps headers run_tests emit_tests \
-	install-collection install-runner
+	install-collection install-runner docs
 all: $(LIB) $(TEST_BINS) $(TOOL_BINS)
 
 # ---- kselftest headers: KSFT_DIR, else the enclosing kselftest tree, else
@@ -150,7 +163,7 @@ endif
 # (STATIC=1 after a dynamic build, CC=clang after gcc, another KSFT_DIR).
 # Not for goals that build nothing (kselftest runs emit_tests with -s and
 # reads its stdout).
-NOBUILD_GOALS := clean deps emit_tests help
+NOBUILD_GOALS := clean deps emit_tests help docs
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 BUILD_FLAGS := CC=$(CC) AR=$(AR) CFLAGS=$(CFLAGS) CPPFLAGS=$(CPPFLAGS) \
 	LDFLAGS=$(LDFLAGS) LDLIBS=$(LDLIBS) KSFT=$(KSFT_FROM)
@@ -235,6 +248,17 @@ unit: $(UNIT_BINS)
 SELFTEST_FILES := $(sort $(wildcard helpers/tests/*.bats ci/tests/*.bats))
 check: all unit
 	$(Q)PMC_BUILD=$(abspath $(B)) KSFT_SRC_TARBALL=$(KSFT_SRC_TARBALL) bats --tap $(SELFTEST_FILES)
+
+# ---- generated files (committed; `make check` fails when one is stale) ----
+# ci/render.py renders the area bats files and settings from the program
+# registry, docs/coverage.md from the state catalogue, docs/fixes.md and
+# docs/known-issues.md from fixes.tsv and known-issues.txt. DOCS_HOOKS:
+# more commands that regenerate committed files (add yours here, and the
+# matching check to helpers/tests/docs.bats).
+DOCS_HOOKS ?=
+docs:
+	$(Q)python3 ci/render.py
+	$(Q)$(foreach h,$(DOCS_HOOKS),$(h) &&) true
 
 # `make run_tests` (also kselftest's): the suite with known issues and the
 # fix report, from this tree, on the build above. A phony target: make's

@@ -38,7 +38,8 @@ Runs the pagemap-conformance suite on the running kernel.
   --junit FILE         also write JUnit XML (one testcase per case)
   --json FILE          also write the JSON report (see README)
   --jobs N             run up to N test programs at once (default 1)
-  --timeout S          per-program timeout in seconds (default 120)
+  --timeout S          per-program timeout in seconds (default: each
+                       program's in tests/programs.tsv)
   --kernel-info        print what this kernel supports (--json: as JSON)
   --fixes              print the upstream fix report (present/MISSING/n/a);
                        exit 0 unless --strict and a fix is MISSING
@@ -76,7 +77,7 @@ note() { echo "$ME: $*" >&2; }
 
 # ------------------------------------------------------------------ options
 FIXES_MODE=0 LIST=0 FILTER= TAP=0 JUNIT= JSON= JSON_STDOUT=0 JOBS=1 KINFO=0 STRICT=0
-RESTORE_ONLY=0 SELFTEST=0 NOBUILD=0 BUILD=build RESULTS= TIMEOUT=${PMC_TIMEOUT:-120} REPORT_FROM=
+RESTORE_ONLY=0 SELFTEST=0 NOBUILD=0 BUILD=build RESULTS= TIMEOUT=${PMC_TIMEOUT:-} REPORT_FROM=
 HAVE_FILTER=0
 
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs an argument (see --help)"; }
@@ -114,7 +115,7 @@ while (($#)); do
 done
 
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive integer, not '$JOBS'"
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds, not '$TIMEOUT'"
+[[ -z $TIMEOUT || $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds, not '$TIMEOUT'"
 ((STRICT == 0 || FIXES_MODE == 1)) || die "--strict only makes sense with --fixes"
 ((JSON_STDOUT == 0 || KINFO == 1)) || die "option --json needs a FILE argument (see --help)"
 if ((HAVE_FILTER)); then

@@ -26,7 +26,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${PMC_BUILD:-$here/build}
 out=$here/results/mutate
 jobs=$(nproc)
-per_prog_timeout=${PMC_TIMEOUT:-120}
+# PMC_TIMEOUT, else each program's timeout in tests/programs.tsv
+per_prog_timeout=${PMC_TIMEOUT:-}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -54,7 +55,7 @@ run_one() {
 	mkdir -p "$dir/$(dirname "$prog")"
 	"$build/tests/$prog" --list >"$dir/$prog.list"
 	PMC_FAULT=$fault PMC_FAULT_TRACE=$dir/$prog.trace LD_PRELOAD=$lib \
-		timeout --kill-after=5 "$per_prog_timeout" "$build/tests/$prog" \
+		timeout --kill-after=5 "${per_prog_timeout:-$(awk -v p="$prog" '$1 == p { print $2 }' "$here/tests/programs.tsv")}" "$build/tests/$prog" \
 		>"$dir/$prog.tap" 2>&1
 	echo $? >"$dir/$prog.rc"
 }
@@ -66,7 +67,7 @@ engine() {
 	python3 "$here/helpers/report/pmc_report.py" report "$dir" --format none --json "$dir/results.json" || true
 }
 export -f run_one
-export out lib build per_prog_timeout
+export out lib build per_prog_timeout here
 
 # Baseline with the library loaded and no fault: learn interfaces and results.
 printf '%s\n' "${progs[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one none {}'

@@ -25,7 +25,8 @@
 #   --out DIR          results directory (default results/vm/<kernel>)
 #   --mem SIZE         guest memory (default 2G)      --cpus N   (default 2)
 #   --timeout S        overall timeout, seconds (default 300)
-#   --prog-timeout S   per test program (default 120)
+#   --prog-timeout S   per test program (default: each program's in
+#                      tests/programs.tsv)
 #   --jobs N           test programs run at once in the guest (default 1;
 #                      N>1 sends results at the end: a panic loses them all)
 #   --thp always|madvise    transparent_hugepage= (default madvise)
@@ -61,7 +62,7 @@ die() { echo "vm-run: error: $*" >&2; exit 2; }
 info() { echo "vm-run: $*" >&2; }
 usage() { sed -n '/^# vm-run.sh/,/^set -e/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d' >&2; exit 2; }
 
-MEM=2G CPUS=2 JOBS=1 TCG_THREADS=single TIMEOUT=300 PROG_TIMEOUT=120 THP=madvise HUGEPAGES= APPEND=
+MEM=2G CPUS=2 JOBS=1 TCG_THREADS=single TIMEOUT=300 PROG_TIMEOUT= THP=madvise HUGEPAGES= APPEND=
 ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=() HOOK= QEMU_ARGS=()
 KERNEL=
 
@@ -96,7 +97,7 @@ done
 case $THP in always|madvise|never) ;; *) die "--thp must be always, madvise or never" ;; esac
 case $ACCEL in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
 case $TCG_THREADS in single|multi) ;; *) die "--tcg-threads must be single or multi" ;; esac
-[[ $JOBS =~ ^[1-9][0-9]*$ && $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]+$ && $CPUS =~ ^[0-9]+$ && ${HUGEPAGES:-0} =~ ^[0-9]+$ ]] ||
+[[ $JOBS =~ ^[1-9][0-9]*$ && $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]*$ && $CPUS =~ ^[0-9]+$ && ${HUGEPAGES:-0} =~ ^[0-9]+$ ]] ||
 	die "--jobs, --timeout, --prog-timeout, --cpus and --hugepages take numbers"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pmc-vm.XXXXXX")
@@ -395,9 +396,12 @@ if [ "$ARCH" = arm64 ]; then cp "$(busybox_arm64)" "$IR/bin/busybox"; else cp "$
 cp "$ROOT/ci/guest/init" "$IR/init"; chmod 755 "$IR/init"
 for b in "$BS"/bin/*; do $STRIP -g -o "$IR/pmc/bin/${b##*/}" "$b" 2>/dev/null || cp "$b" "$IR/pmc/bin/"; done
 : > "$IR/pmc/programs.txt"
-for b in "$BS"/tests/*/*; do
+: > "$IR/pmc/timeouts.tsv"
+# The programs of the registry (tests/programs.tsv: order and timeouts) that built.
+while IFS=$'\t' read -r p t; do
+	[ -n "$p" ] && [ "${p#\#}" = "$p" ] || continue
+	b=$BS/tests/$p
 	[ -f "$b" ] && [ -x "$b" ] || continue
-	p=${b#"$BS"/tests/}
 	if [ ${#ONLY[@]} -gt 0 ]; then
 		ok=0; for g in "${ONLY[@]}"; do [[ $p == $g ]] && ok=1; done
 		[ $ok = 1 ] || continue
@@ -406,7 +410,8 @@ for b in "$BS"/tests/*/*; do
 	# debug info is most of a static binary: strip it, the guest unpacks faster
 	$STRIP -g -o "$IR/pmc/tests/$p" "$b" 2>/dev/null || cp "$b" "$IR/pmc/tests/$p"
 	echo "$p" >> "$IR/pmc/programs.txt"
-done
+	printf '%s\t%s\n' "$p" "$t" >> "$IR/pmc/timeouts.tsv"
+done < "$ROOT/tests/programs.tsv"
 [ -s "$IR/pmc/programs.txt" ] || [ -n "$HOOK" ] || die "no test program selected"
 if [ -n "$HOOK" ]; then
 	[ -x "$HOOK/run" ] || die "--hook $HOOK has no executable run"

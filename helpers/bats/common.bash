@@ -3,11 +3,14 @@
 # bats glue: one @test per C test program.
 #
 #   load ../../helpers/bats/common
-#   @test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon; }
+#   @test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon 120; }
 #
-# pmc_run_program AREA/PROG
+# (the area bats files are generated from tests/programs.tsv: make docs)
+#
+# pmc_run_program AREA/PROG TIMEOUT
 #   - runs $PMC_BUILD/tests/AREA/PROG under timeout(1) (bats 1.8.2's
-#     BATS_TEST_TIMEOUT does not kill): ${PMC_TIMEOUT:-120} s, then SIGKILL
+#     BATS_TEST_TIMEOUT does not kill): $PMC_TIMEOUT s when set (a run's
+#     --timeout), else TIMEOUT (the registry's), then SIGKILL
 #     5 s later, in a session of its own (registered in $PMC_WORK/sessions
 #     so that the next start can kill what a SIGKILLed run left);
 #   - passes the selected case names (from `PROG --list`, full names
@@ -65,8 +68,10 @@ pmc_run_program() {
 	local bin="$PMC_BUILD/tests/$area/$prog"
 	local results=${RESULTS_DIR:-${BATS_RUN_TMPDIR:-/tmp}/pmc-results}
 	local dir="$results/$area" rc=0 fifo stamper sid
+	local timeout=${PMC_TIMEOUT:-${2:-}}
 	local -a names=() tmpenv=()
 
+	[[ $timeout =~ ^[1-9][0-9]*$ ]] || { echo "# $1: no timeout (pmc_run_program AREA/PROG SECONDS)" >&2; return 1; }
 	[[ -x $bin ]] || { echo "# $bin: not built (run make)" >&2; return 1; }
 	mkdir -p "$dir"
 	rm -f "$dir/$prog".{list,meta,tap,rc,times}
@@ -96,7 +101,7 @@ pmc_run_program() {
 	# In its own session: the harness runs each case in a child of its own
 	# process group, which outlives a harness killed by the timeout; the
 	# session finds them.
-	"${tmpenv[@]}" setsid -w timeout --kill-after=5 "${PMC_TIMEOUT:-120}" "$bin" "${names[@]}" \
+	"${tmpenv[@]}" setsid -w timeout --kill-after=5 "$timeout" "$bin" "${names[@]}" \
 		>"$fifo" 2>&1 </dev/null &
 	sid=$!
 	[[ -n ${PMC_WORK:-} ]] && : >"$PMC_WORK/sessions/$sid"

@@ -17,9 +17,9 @@ setup() {
 	fake_prog "$T/build/tests/fake/mixed" f.v.pass f.v.fail f.v.skip
 	fake_prog "$T/build/tests/fake2/other" g.a.pass g.b.pass g.c.skip
 	# (printf: bats rewrites lines of this file that start with @test)
-	printf 'load %s\n@test "%s" { pmc_run_program %s; }\n' \
+	printf 'load %s\n@test "%s" { pmc_run_program %s 120; }\n' \
 		"$PMC_ROOT/helpers/bats/common" mixed fake/mixed >"$T/suite/fake/fake.bats"
-	printf 'load %s\n@test "%s" { pmc_run_program %s; }\n' \
+	printf 'load %s\n@test "%s" { pmc_run_program %s 120; }\n' \
 		"$PMC_ROOT/helpers/bats/common" other fake2/other >"$T/suite/fake2/fake2.bats"
 	export PMC_STATE_DIR=$T/state PMC_SUITE_DIR=$T/suite KNOWN_ISSUES=$T/known PMC_FIXES=$T/fixes.tsv
 	: >"$T/known"
@@ -390,7 +390,7 @@ EOF
 }
 
 @test "a program listed in a bats file but not built is an ERROR" {
-	echo '@test "ghost" { pmc_run_program fake/ghost; }' >>"$T/suite/fake/fake.bats"
+	echo '@test "ghost" { pmc_run_program fake/ghost 120; }' >>"$T/suite/fake/fake.bats"
 	run rt
 	[ "$status" -eq 1 ]
 	[[ $output == *"ERROR fake.ghost"* ]]
@@ -407,12 +407,14 @@ EOF
 	[ -z "$(printf '%s\n' "${lines[@]}" | sort | uniq -d)" ]
 }
 
-@test "real suite: every tests/*/*.c program is listed in its area bats file" {
+@test "real suite: every tests/*/*.c program is in the registry and its area bats file" {
 	local f area prog
 	for f in "$PMC_ROOT"/tests/*/*.c; do
 		area=$(basename "$(dirname "$f")")
 		prog=$(basename "$f" .c)
-		grep -qE "pmc_run_program $area/$prog;" "$PMC_ROOT/tests/$area/$area.bats" ||
+		grep -qE "^$area/$prog"$'\t'"[0-9]+\$" "$PMC_ROOT/tests/programs.tsv" ||
+			{ echo "not in tests/programs.tsv: $area/$prog"; return 1; }
+		grep -qE "pmc_run_program $area/$prog [0-9]+;" "$PMC_ROOT/tests/$area/$area.bats" ||
 			{ echo "not listed: $area/$prog"; return 1; }
 	done
 }

@@ -2,7 +2,7 @@
 /*
  * /proc/kpageflags and /proc/kpagecount of the pages behind ordinary user
  * mappings: private anon, shared anon, memfd (shmem), private and shared
- * file mappings, mlocked and munlocked anon.
+ * file mappings, mlocked and munlocked anon, lazily freed anon (MADV_FREE).
  *
  * For every variant:
  *  1. build the state (helpers: state, file), then drain every CPU's LRU
@@ -11,7 +11,8 @@
  *  2. look up each page's PFN in pagemap and assert the WHOLE KPF word
  *     (bits 0-26 each set/clear/don't-care-with-reason, 27-31 zero):
  *     anon: ANON SWAPBACKED MMAP UPTODATE LRU; shmem: SWAPBACKED without
- *     ANON; page cache: MMAP UPTODATE without ANON/SWAPBACKED; KSM, THP,
+ *     ANON; page cache: MMAP UPTODATE without ANON/SWAPBACKED; lazyfree
+ *     anon: ANON without SWAPBACKED (the only such page); KSM, THP,
  *     typed bits and the rest clear everywhere;
  *  3. kpagecount is 1 on every page (mapped once);
  *  4. page cache: DIRTY after a write through the mapping, clear after
@@ -31,12 +32,13 @@
 #include "lru.h"
 #include "pagetype.h"
 #include "state.h"
+#include "thp.h"
 
 #define NPAGES 16
 
 enum user_state {
 	S_ANON_PRIVATE, S_ANON_SHARED, S_MEMFD, S_FILE_SHARED, S_FILE_PRIVATE_READ,
-	S_FILE_PRIVATE_COW, S_MLOCKED, S_MUNLOCKED,
+	S_FILE_PRIVATE_COW, S_MLOCKED, S_MUNLOCKED, S_ANON_LAZYFREE,
 };
 
 /* Page-cache use history: folio_mark_accessed() sets PG_referenced on the
@@ -87,6 +89,42 @@ FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
 	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE | KF_REFERENCED };
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
 	.state = S_MUNLOCKED, .set = ANON_BITS | KF_REFERENCED };
+/* MADV_FREE of written private anon: madvise_free_pte_range() cleans the
+ * PTEs and the folio (PG_dirty), folio_mark_lazyfree() then clears
+ * PG_swapbacked, PG_active and PG_referenced and moves the folio to the
+ * inactive file LRU (lru_lazyfree): still mapped, anon, on the LRU, but no
+ * longer swap-backed. Until reclaim takes it (no memory pressure here). */
+FIXTURE_VARIANT_ADD(kpf_user, anon_lazyfree) {
+	.state = S_ANON_LAZYFREE, .set = KF_ANON | KF_MMAP | KF_UPTODATE | KF_LRU };
+
+/*
+ * Written private anon, settled on the LRU first (folio_mark_lazyfree()
+ * moves only folios already on it), then MADV_FREE. Oracle, not kpageflags:
+ * smaps LazyFree (anon, not swap-backed, clean) covers the whole range.
+ * MADV_FREE refused: SKIP; accepted but LazyFree short: state_broken (FAIL).
+ */
+static const char *lazyfree_build(struct region *r)
+{
+	const char *why = anon_build(r, NPAGES, ANON_WRITTEN);
+	long kb;
+
+	if (!why)
+		why = lru_settle(r);
+	if (why)
+		return why;
+	if (madvise(r->addr, r->len, MADV_FREE))
+		return "MADV_FREE refused";
+	why = lru_settle(r);
+	if (why)
+		return why;
+	kb = smaps_kb(r->addr, r->len, "LazyFree");
+	if (kb < 0)
+		return "smaps unreadable";
+	if ((size_t)kb * 1024 != r->len)
+		return state_broken("MADV_FREE accepted on %p (%zu kB written) but smaps LazyFree is %ld kB",
+				    r->addr, r->len / 1024, kb);
+	return NULL;
+}
 
 static const char *build(struct region *r, enum user_state s)
 {
@@ -119,6 +157,8 @@ static const char *build(struct region *r, enum user_state s)
 		if (!why && s == S_MUNLOCKED && munlock(r->addr, r->len))
 			why = "munlock refused";
 		return why;
+	case S_ANON_LAZYFREE:
+		return lazyfree_build(r);
 	}
 	return "unknown state";
 }

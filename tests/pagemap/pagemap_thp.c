@@ -16,7 +16,14 @@
  *    for the test, restored after; the size's anon_fault_alloc counter
  *    proves the folios): every page present, exclusive, not file, PFN
  *    contiguous within a folio from a size-aligned PFN. Orders not offered
- *    SKIP.
+ *    SKIP;
+ *  - the huge zero page (one read fault on a PMD-aligned MADV_HUGEPAGE
+ *    range; huge_zero_build proves it by mincore resident + smaps Rss 0):
+ *    every entry of the PMD present, NOT exclusive (the huge zero folio is
+ *    never rmap-counted), NOT file (it is no page cache, and reads as the
+ *    small zero page does), PFN = first PFN + index from a PMD-aligned PFN,
+ *    kpagecount 0 on every page, and a second mapping built the same way
+ *    shows the same PFNs (one huge zero folio for everyone).
  * Without CAP_SYS_ADMIN the flags are checked and the PFN field must be 0
  * (the builders' proofs need no PFN). Requirements: THP; root for the
  * mTHP knobs.
@@ -24,6 +31,7 @@
 #include <sys/mman.h>
 
 #include "pm_common.h"
+#include "state.h"
 #include "thp.h"
 
 static void expect_contiguous(struct __test_metadata *_metadata, const uint64_t *e,
@@ -155,6 +163,40 @@ TEST_F(mthp, entry)
 	/* Folio heads are size-aligned PFNs (0 when hidden: 0 is aligned). */
 	for (size_t i = 0; i < n; i += self->folio_pages)
 		EXPECT_EQ(0UL, pm_pfn(e[i]) % self->folio_pages);
+}
+
+TEST(huge_zero_page)
+{
+	size_t n = thp_pmd_pages();
+	struct region a = { .fd = -1 }, b = { .fd = -1 };
+	struct pm_expect x = pm_present(false, false, 0);
+	uint64_t *e, *f;
+
+	if (!n)
+		SKIP(return, "%s", thp_absent_reason());
+	e = calloc(n, 8);
+	f = calloc(n, 8);
+	ASSERT_NE(NULL, e);
+	ASSERT_NE(NULL, f);
+	BUILD(huge_zero_build(&a));
+	BUILD(huge_zero_build(&b));
+	ASSERT_EQ(0, pagemap_self(a.addr, n, e));
+	ASSERT_EQ(0, pagemap_self(b.addr, n, f));
+	for (size_t i = 0; i < n; i++) {
+		/* Hidden without CAP_SYS_ADMIN: the PFN field must read 0. */
+		x.pfn = x.privileged ? pm_pfn(e[0]) + i : 0;
+		EXPECT_PM(&x, e[i], "huge zero page %zu", i);
+		EXPECT_PM(&x, f[i], "huge zero page %zu, second mapping", i);
+		if (x.privileged)
+			EXPECT_EQ(0, pm_mapcount(e[i]));
+	}
+	if (x.privileged)
+		PMC_EXPECT(pm_pfn(e[0]) % n == 0, "huge zero page pfn %#llx not aligned to %zu pages",
+			   (unsigned long long)pm_pfn(e[0]), n);
+	free(e);
+	free(f);
+	region_unmap(&a);
+	region_unmap(&b);
 }
 
 PMC_MAIN
