@@ -267,7 +267,7 @@ __attribute__((constructor)) static void fi_init(void)
 	}
 }
 
-static enum iface classify(const char *path)
+static enum iface iface_of_path(const char *path)
 {
 	const char *base;
 
@@ -303,7 +303,7 @@ static void trace_line(const char *what)
 
 static void track(int fd, const char *path)
 {
-	enum iface i = classify(path);
+	enum iface i = iface_of_path(path);
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return;
