@@ -23,19 +23,17 @@ static inline bool pm_sd(void)
 	return sd;
 }
 
-/* Bits that no state in these programs sets: guard (outside guard
- * regions), 59-60, uffd-wp (outside uffd tests). */
+/* The tables' defaults (helpers/bits.h): bits that no state in these
+ * programs sets unless it says so clear (guard outside guard regions,
+ * 59-60, uffd-wp outside uffd tests), soft-dirty as above; the rest for
+ * the state to classify. */
 static inline struct pm_expect pm_base(void)
 {
 	struct pm_expect x = {
-		.clear = PM_GUARD | PM_RESERVED | PM_UFFD_WP,
 		.privileged = pmc_have_cap(CAP_SYS_ADMIN),
 	};
 
-	if (pm_sd())
-		x.set |= PM_SOFT_DIRTY;
-	else
-		x.clear |= PM_SOFT_DIRTY;
+	pm_expect_defaults(&x, pm_sd());
 	return x;
 }
 
