@@ -7,6 +7,7 @@
  * readers, the swap type/offset rule, and kpf_match over bits 0..31.
  */
 #include "pmc_test.h"
+#include "scan.h"
 
 #define ALL_PM_FLAGS	(PM_SOFT_DIRTY | PM_EXCLUSIVE | PM_UFFD_WP | PM_GUARD | \
 			 PM_RESERVED | PM_FILE | PM_SWAP | PM_PRESENT)
@@ -210,6 +211,47 @@ TEST(kpf_match_rules)
 	x.clear &= ~KF_KSM;
 	EXPECT_FALSE(kpf_match(&x, KF_ANON | KF_LRU | KF_MMAP, why, sizeof(why)));
 	EXPECT_NE(NULL, strstr(why, "unclassified=KSM")) TH_LOG("%s", why);
+}
+
+/* The default classification comes from the rows' dflt column. */
+TEST(defaults_from_the_table)
+{
+	struct pm_expect x = { .set = PM_UFFD_WP };
+	struct scan_expect y = { .set = PAGE_IS_PRESENT };
+
+	EXPECT_EQ(PM_GUARD | PM_RESERVED | PM_UFFD_WP, PM_DFLT_CLEAR);
+	EXPECT_EQ((uint64_t)PM_SOFT_DIRTY, PM_DFLT_SOFT_DIRTY);
+	pm_expect_defaults(&x, true);
+	EXPECT_EQ(PM_SOFT_DIRTY | PM_UFFD_WP, x.set);
+	EXPECT_EQ(PM_GUARD | PM_RESERVED, x.clear);
+	/* STATE bits are left for the state. */
+	EXPECT_EQ((uint64_t)0, x.any);
+	scan_expect_defaults(&y, PMC_SCAN_CATEGORIES, false);
+	EXPECT_EQ((uint64_t)PAGE_IS_PRESENT, y.set);
+	EXPECT_EQ((uint64_t)(PAGE_IS_WPALLOWED | PAGE_IS_PFNZERO | PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD),
+		  y.clear);
+}
+
+/* scan_match: classify() over the categories the kernel knows. */
+TEST(scan_match_rules)
+{
+	uint64_t known = PMC_SCAN_CATEGORIES & ~(uint64_t)PAGE_IS_GUARD;
+	struct scan_expect x = {
+		.set = PAGE_IS_PRESENT | PAGE_IS_WRITTEN,
+		.clear = known & ~(uint64_t)(PAGE_IS_PRESENT | PAGE_IS_WRITTEN),
+	};
+	char why[512];
+
+	EXPECT_TRUE(scan_match(&x, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, known, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_FALSE(scan_match(&x, PAGE_IS_WRITTEN, known, why, sizeof(why)));
+	EXPECT_STREQ("got WRITTEN; wrong: PRESENT", why);
+	EXPECT_FALSE(scan_match(&x, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_GUARD, known,
+				why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "beyond the known ones")) TH_LOG("%s", why);
+	x.clear &= ~(uint64_t)PAGE_IS_HUGE;
+	EXPECT_FALSE(scan_match(&x, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, known, why, sizeof(why)));
+	EXPECT_STREQ("test bug: categories not classified: HUGE", why);
 }
 
 PMC_MAIN
