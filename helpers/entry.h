@@ -51,7 +51,9 @@ static inline uint64_t pm_swap_offset(uint64_t e) { return (e & PM_PFRAME_MASK) 
 
 /* ---- /proc/kpageflags: KPF_<X> is the mask (as in the kernel's
  * tools/testing/selftests/mm/vm_util.h), KPF_<X>_B the bit number (what
- * include/uapi/linux/kernel-page-flags.h calls KPF_<X>). ---- */
+ * include/uapi/linux/kernel-page-flags.h calls KPF_<X>). The masks are
+ * enum constants, hence int like the uapi's PAGE_IS_*: compared whole with
+ * a uint64_t in EXPECT_EQ they need a (uint64_t) cast (-Wsign-compare). ---- */
 #define PMC_X_BITNO(name, bit, ...)	name##_B = (bit),
 enum kpf_bit { KPF_FLAGS(PMC_X_BITNO) };
 enum kpf_flag_mask { KPF_FLAGS(PMC_X_MASK) };
