@@ -76,44 +76,6 @@ enum { PMC_SCAN_NR_CATEGORIES = 0 SCAN_CATEGORIES(PMC_X_COUNT) };
 /* A scan category without a pagemap twin (bits.h, column twin). */
 #define NO_TWIN			0
 
-/* ---- old names, until the rename commit (its script deletes this block) ---- */
-#define PM_PFN_BITS		PM_PFRAME_BITS
-#define PM_PFN_MASK		PM_PFRAME_MASK
-#define PM_EXCLUSIVE		PM_MMAP_EXCLUSIVE
-#define PM_GUARD		PM_GUARD_REGION
-#define KF(b)			KPF_##b
-#define KF_LOCKED		KF(LOCKED)
-#define KF_ERROR		KF(ERROR)
-#define KF_REFERENCED		KF(REFERENCED)
-#define KF_UPTODATE		KF(UPTODATE)
-#define KF_DIRTY		KF(DIRTY)
-#define KF_LRU			KF(LRU)
-#define KF_ACTIVE		KF(ACTIVE)
-#define KF_SLAB			KF(SLAB)
-#define KF_WRITEBACK		KF(WRITEBACK)
-#define KF_RECLAIM		KF(RECLAIM)
-#define KF_BUDDY		KF(BUDDY)
-#define KF_MMAP			KF(MMAP)
-#define KF_ANON			KF(ANON)
-#define KF_SWAPCACHE		KF(SWAPCACHE)
-#define KF_SWAPBACKED		KF(SWAPBACKED)
-#define KF_COMPOUND_HEAD	KF(COMPOUND_HEAD)
-#define KF_COMPOUND_TAIL	KF(COMPOUND_TAIL)
-#define KF_HUGE			KF(HUGE)
-#define KF_UNEVICTABLE		KF(UNEVICTABLE)
-#define KF_HWPOISON		KF(HWPOISON)
-#define KF_NOPAGE		KF(NOPAGE)
-#define KF_KSM			KF(KSM)
-#define KF_THP			KF(THP)
-#define KF_OFFLINE		KF(OFFLINE)
-#define KF_ZERO_PAGE		KF(ZERO_PAGE)
-#define KF_IDLE			KF(IDLE)
-#define KF_PGTABLE		KF(PGTABLE)
-#define KF_DOCUMENTED		KPF_DOCUMENTED
-#define KF_UNASSIGNED		KPF_UNASSIGNED
-#define KF_CHECKED		KPF_CHECKED
-/* ---- end of old names ---- */
-
 /* ---- names (bits.h: pagemap labels, KPF and scan names without prefix) ---- */
 const char *pm_bit_name(unsigned bit);		/* named bits 55..63, else NULL */
 const char *kpf_bit_name(unsigned bit);		/* bits 0..KPF_NR_DOCUMENTED-1, else NULL */

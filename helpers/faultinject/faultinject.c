@@ -125,7 +125,7 @@ static const struct fault catalogue[] = {
 	{ "scan-errno-swap", F_SC_ERRNO_SWAP, 0, "EINVAL<->EFAULT, EPERM->EINVAL" },
 	{ "pm-uffdwp-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PM_UFFD_WP,
 	  "bit 57 never set on hugetlb entries (right elsewhere)" },
-	{ "pm-excl-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PM_EXCLUSIVE,
+	{ "pm-excl-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PM_MMAP_EXCLUSIVE,
 	  "bit 56 never set on hugetlb entries (right elsewhere)" },
 	{ "pm-pfn-plus1-pmd-thp", F_FAM_PM_PFN_PMD_THP, 0,
 	  "PFN off by one in mappings holding PMD-mapped THPs (right elsewhere)" },
@@ -450,13 +450,13 @@ static uint64_t folio_pages(int fd, uint64_t pfn)
 	for (;;) {
 		if (real_pread(fd, &f, 8, (off_t)(head * 8)) != 8)
 			return 1;
-		if (!(f & KF_COMPOUND_TAIL) || !head || pfn - head > 1 << 18)
+		if (!(f & KPF_COMPOUND_TAIL) || !head || pfn - head > 1 << 18)
 			break;
 		head--;
 	}
-	if (!(f & KF_COMPOUND_HEAD))
+	if (!(f & KPF_COMPOUND_HEAD))
 		return 1;
-	while (real_pread(fd, &f, 8, (off_t)((head + n) * 8)) == 8 && (f & KF_COMPOUND_TAIL) &&
+	while (real_pread(fd, &f, 8, (off_t)((head + n) * 8)) == 8 && (f & KPF_COMPOUND_TAIL) &&
 	       n < 1 << 18)
 		n++;
 	return n;
@@ -494,7 +494,7 @@ static uint64_t perturb_pm(uint64_t e, uint64_t addr)
 	case F_FAM_PM_PFN_PMD_THP:
 		m = vma_at(addr);
 		return m && m->pmd_kb && present && pm_pfn(e) ?
-		       (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
+		       (e & ~PM_PFRAME_MASK) | ((pm_pfn(e) + 1) & PM_PFRAME_MASK) : e;
 	case F_PM_CLEAR:
 		return e & ~active->arg;
 	case F_PM_SET_PRESENT:
@@ -504,15 +504,15 @@ static uint64_t perturb_pm(uint64_t e, uint64_t addr)
 	case F_PM_SET_NONE:
 		return !present && !swap ? e | active->arg : e;
 	case F_PM_PFN_PLUS1:
-		return present && pm_pfn(e) ? (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
+		return present && pm_pfn(e) ? (e & ~PM_PFRAME_MASK) | ((pm_pfn(e) + 1) & PM_PFRAME_MASK) : e;
 	case F_PM_PFN_ZERO:
-		return present && privileged ? e & ~PM_PFN_MASK : e;
+		return present && privileged ? e & ~PM_PFRAME_MASK : e;
 	case F_PM_PFN_LEAK:
 		return present && !privileged ? e | 0x1234 : e;
 	case F_PM_SWAP_TYPE:
-		return swap && !(e & PM_GUARD) && privileged ? (e & ~PM_SWAP_TYPE_MASK) | ((pm_swap_type(e) + 1) & PM_SWAP_TYPE_MASK) : e;
+		return swap && !(e & PM_GUARD_REGION) && privileged ? (e & ~PM_SWAP_TYPE_MASK) | ((pm_swap_type(e) + 1) & PM_SWAP_TYPE_MASK) : e;
 	case F_PM_SWAP_OFFSET:
-		return swap && !(e & PM_GUARD) && privileged ? e + (UINT64_C(1) << PM_SWAP_TYPE_BITS) : e;
+		return swap && !(e & PM_GUARD_REGION) && privileged ? e + (UINT64_C(1) << PM_SWAP_TYPE_BITS) : e;
 	case F_PM_SWAP_LEAK:
 		return swap && !privileged ? e | (UINT64_C(0x42) << PM_SWAP_TYPE_BITS) : e;
 	default:
@@ -524,8 +524,8 @@ static uint64_t perturb_kp(int fd, enum iface i, uint64_t v, uint64_t pfn)
 {
 	switch (active->kind) {
 	case F_FAM_KPF_THP_MTHP:
-		return i == IF_KPAGEFLAGS && (v & KF_THP) && !(v & KF_HUGE) &&
-		       folio_pages(fd, pfn) < pmd_pages() ? v & ~KF_THP : v;
+		return i == IF_KPAGEFLAGS && (v & KPF_THP) && !(v & KPF_HUGE) &&
+		       folio_pages(fd, pfn) < pmd_pages() ? v & ~KPF_THP : v;
 	case F_KPF_CLEAR:
 		return i == IF_KPAGEFLAGS ? v & ~active->arg : v;
 	case F_KPF_SET:

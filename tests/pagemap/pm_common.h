@@ -42,7 +42,7 @@ static inline struct pm_expect pm_none(void)
 {
 	struct pm_expect x = pm_base();
 
-	x.clear |= PM_PRESENT | PM_SWAP | PM_FILE | PM_EXCLUSIVE;
+	x.clear |= PM_PRESENT | PM_SWAP | PM_FILE | PM_MMAP_EXCLUSIVE;
 	x.low = PM_LOW_ZERO;
 	return x;
 }
@@ -72,9 +72,9 @@ static inline struct pm_expect pm_present(bool file, bool excl, uint64_t pfn)
 	else
 		x.clear |= PM_FILE;
 	if (excl)
-		x.set |= PM_EXCLUSIVE;
+		x.set |= PM_MMAP_EXCLUSIVE;
 	else
-		x.clear |= PM_EXCLUSIVE;
+		x.clear |= PM_MMAP_EXCLUSIVE;
 	x.low = PM_LOW_PFN;
 	x.pfn = pfn;
 	return x;
