@@ -163,7 +163,7 @@ endif
 # (STATIC=1 after a dynamic build, CC=clang after gcc, another KSFT_DIR).
 # Not for goals that build nothing (kselftest runs emit_tests with -s and
 # reads its stdout).
-NOBUILD_GOALS := clean deps emit_tests help docs
+NOBUILD_GOALS := clean deps emit_tests help docs docs/bits.md
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 BUILD_FLAGS := CC=$(CC) AR=$(AR) CFLAGS=$(CFLAGS) CPPFLAGS=$(CPPFLAGS) \
 	LDFLAGS=$(LDFLAGS) LDLIBS=$(LDLIBS) KSFT=$(KSFT_FROM)
@@ -256,7 +256,7 @@ check: all unit
 # more commands that regenerate committed files (add yours here, and the
 # matching check to helpers/tests/docs.bats).
 DOCS_HOOKS ?=
-docs:
+docs: docs/bits.md
 	$(Q)python3 ci/render.py
 	$(Q)$(foreach h,$(DOCS_HOOKS),$(h) &&) true
 
@@ -340,6 +340,14 @@ clean:
 	else \
 		echo "  CLEAN   nothing: $(B) holds no pagemap-conformance build"; \
 	fi
+
+# ---- generated documentation --------------------------------------------
+# docs/bits.md: the bit tables of helpers/bits.h rendered (through the host
+# preprocessor); helpers/tests/bits.bats checks it is up to date.
+HOSTCC ?= cc
+docs/bits.md: helpers/bits.h fixes.tsv helpers/tools/bits-doc.py
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)HOSTCC="$(HOSTCC)" python3 helpers/tools/bits-doc.py > $@.tmp && mv $@.tmp $@
 
 # ---- fault injection (LD_PRELOAD library simulating a broken kernel) ----
 FAULT_LIB := $(B)/libpmcfault.so

@@ -43,6 +43,8 @@ struct pm_scan_arg {
 #define PM_SCAN_CHECK_WPASYNC	(1 << 1)
 #endif
 
+/* The categories are the rows of bits.h SCAN_CATEGORIES; a value here is
+ * the fallback for older uapi headers (entry.c checks it against the row). */
 #ifndef PAGE_IS_WPALLOWED
 #define PAGE_IS_WPALLOWED	(1 << 0)
 #define PAGE_IS_WRITTEN		(1 << 1)
@@ -58,7 +60,6 @@ struct pm_scan_arg {
 #ifndef PAGE_IS_GUARD
 #define PAGE_IS_GUARD		(1 << 8)	/* 6.16 */
 #endif
-#define PMC_SCAN_NR_CATEGORIES	9
 
 /* ---- userfaultfd features newer than 6.1 ---- */
 #ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM

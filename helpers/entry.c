@@ -8,24 +8,31 @@
 #include "compat.h"
 #include "entry.h"
 
-static const char *const pm_names[64] = {
-	[55] = "soft-dirty", [56] = "exclusive", [57] = "uffd-wp",
-	[58] = "guard", [59] = "bit59", [60] = "bit60", [61] = "file",
-	[62] = "swap", [63] = "present",
-};
+/* Names from the tables (bits.h). */
+#define PMC_X_PM_NAME(name, bit, label, ...)	[bit] = label,
+static const char *const pm_names[64] = { PM_FLAGS(PMC_X_PM_NAME) };
 
-static const char *const kpf_names[KPF_NR_DOCUMENTED] = {
-	"LOCKED", "ERROR", "REFERENCED", "UPTODATE", "DIRTY", "LRU", "ACTIVE",
-	"SLAB", "WRITEBACK", "RECLAIM", "BUDDY", "MMAP", "ANON", "SWAPCACHE",
-	"SWAPBACKED", "COMPOUND_HEAD", "COMPOUND_TAIL", "HUGE", "UNEVICTABLE",
-	"HWPOISON", "NOPAGE", "KSM", "THP", "OFFLINE", "ZERO_PAGE", "IDLE",
-	"PGTABLE",
-};
+/* KPF_LOCKED -> "LOCKED", PAGE_IS_WRITTEN -> "WRITTEN" */
+#define PMC_X_KPF_NAME(name, bit, ...)		[bit] = &#name[sizeof("KPF_") - 1],
+static const char *const kpf_names[KPF_NR_DOCUMENTED] = { KPF_FLAGS(PMC_X_KPF_NAME) };
 
-static const char *const scan_names[PMC_SCAN_NR_CATEGORIES] = {
-	"WPALLOWED", "WRITTEN", "FILE", "PRESENT", "SWAPPED", "PFNZERO",
-	"HUGE", "SOFT_DIRTY", "GUARD",
-};
+#define PMC_X_SCAN_NAME(name, bit, ...)	[bit] = &#name[sizeof("PAGE_IS_") - 1],
+static const char *const scan_names[PMC_SCAN_NR_CATEGORIES] = { SCAN_CATEGORIES(PMC_X_SCAN_NAME) };
+
+/* The rows are what they say: KPF and scan rows contiguous from bit 0 (the
+ * name arrays are sized by the row count), every PAGE_IS_* (the build
+ * host's <linux/fs.h> or compat.h) equal to its row's bit, pagemap rows
+ * in the flag bits. */
+#define PMC_X_KPF_DENSE(name, bit, ...) \
+	_Static_assert((bit) < KPF_NR_DOCUMENTED, #name ": KPF rows must be contiguous from bit 0");
+KPF_FLAGS(PMC_X_KPF_DENSE)
+#define PMC_X_SCAN_CHECK(name, bit, ...) \
+	_Static_assert((bit) < PMC_SCAN_NR_CATEGORIES, #name ": scan rows must be contiguous from bit 0"); \
+	_Static_assert((name) == (1ULL << (bit)), #name " differs from its row in bits.h");
+SCAN_CATEGORIES(PMC_X_SCAN_CHECK)
+#define PMC_X_PM_CHECK(name, bit, ...) \
+	_Static_assert((bit) >= PM_PFRAME_BITS && (bit) < 64, #name ": not a flag bit");
+PM_FLAGS(PMC_X_PM_CHECK)
 
 const char *pm_bit_name(unsigned bit)
 {
@@ -121,41 +128,44 @@ size_t scan_format(uint64_t c, char *buf, size_t len)
 	return b.pos;
 }
 
-/* Report how each classified flag bit differs; the common tail of both matchers. */
-static bool flags_match(struct sbuf *b, uint64_t set, uint64_t clear, uint64_t any,
-			const char *any_why, uint64_t universe, uint64_t v,
-			const char *(*name)(unsigned))
+struct pmc_verdict classify(uint64_t universe, uint64_t set, uint64_t clear, uint64_t any,
+			    const char *any_why, uint64_t v)
 {
-	uint64_t unclassified = universe & ~(set | clear | any);
-	uint64_t conflict = (set & clear) | (set & any) | (clear & any);
-	uint64_t missing = set & ~v, extra = clear & v;
-	bool ok = true;
+	struct pmc_verdict r = {
+		.unclassified = universe & ~(set | clear | any),
+		.conflicting = universe & ((set & clear) | (set & any) | (clear & any)),
+		.unexplained = any && !any_why,
+		.missing = universe & set & ~v,
+		.unexpected = universe & clear & v,
+	};
 
-	if (unclassified || conflict) {
+	return r;
+}
+
+/* The pagemap / KPF wording of a verdict: how each classified bit differs. */
+static bool flags_report(struct sbuf *b, const struct pmc_verdict *r,
+			 const char *(*name)(unsigned))
+{
+	if (r->unclassified || r->conflicting) {
 		sb_add(b, "[test bug: expectation must classify every documented bit exactly once; unclassified=");
-		sb_bits(b, unclassified, 0, 64, name);
+		sb_bits(b, r->unclassified, 0, 64, name);
 		sb_add(b, " conflicting=");
-		sb_bits(b, conflict, 0, 64, name);
+		sb_bits(b, r->conflicting, 0, 64, name);
 		sb_add(b, "] ");
-		ok = false;
 	}
-	if (any && !any_why) {
+	if (r->unexplained)
 		sb_add(b, "[test bug: don't-care bits without a reason] ");
-		ok = false;
-	}
-	if (missing) {
+	if (r->missing) {
 		sb_add(b, "missing(expected set)=");
-		sb_bits(b, missing, 0, 64, name);
+		sb_bits(b, r->missing, 0, 64, name);
 		sb_add(b, " ");
-		ok = false;
 	}
-	if (extra) {
+	if (r->unexpected) {
 		sb_add(b, "unexpected(expected clear)=");
-		sb_bits(b, extra, 0, 64, name);
+		sb_bits(b, r->unexpected, 0, 64, name);
 		sb_add(b, " ");
-		ok = false;
 	}
-	return ok;
+	return pmc_verdict_ok(r);
 }
 
 static bool pm_low_match(struct sbuf *b, const struct pm_expect *x, uint64_t e)
@@ -214,13 +224,14 @@ static bool pm_low_match(struct sbuf *b, const struct pm_expect *x, uint64_t e)
 bool pm_match(const struct pm_expect *x, uint64_t e, char *why, size_t len)
 {
 	struct sbuf b = { why, len, 0 };
+	struct pmc_verdict r;
 	char got[160];
 	bool ok;
 
 	if (len)
 		why[0] = 0;
-	ok = flags_match(&b, x->set, x->clear, x->any, x->any_why, PM_FLAG_BITS,
-			 e, pm_bit_name);
+	r = classify(PM_FLAG_BITS, x->set, x->clear, x->any, x->any_why, e);
+	ok = flags_report(&b, &r, pm_bit_name);
 	ok = pm_low_match(&b, x, e) && ok;
 	if (!ok) {
 		pm_format(e, got, sizeof(got));
@@ -235,16 +246,35 @@ bool pm_match(const struct pm_expect *x, uint64_t e, char *why, size_t len)
 bool kpf_match(const struct kpf_expect *x, uint64_t f, char *why, size_t len)
 {
 	struct sbuf b = { why, len, 0 };
+	struct pmc_verdict r;
 	char got[400];
 	bool ok;
 
 	if (len)
 		why[0] = 0;
-	ok = flags_match(&b, x->set, x->clear, x->any, x->any_why, KF_CHECKED,
-			 f & KF_CHECKED, kpf_bit_name);
+	r = classify(KPF_CHECKED, x->set, x->clear, x->any, x->any_why, f);
+	ok = flags_report(&b, &r, kpf_bit_name);
 	if (!ok) {
 		kpf_format(f, got, sizeof(got));
 		sb_add(&b, "| got %s", got);
 	}
 	return ok;
+}
+
+void classify_defaults(uint64_t universe, uint64_t dflt_clear, uint64_t dflt_soft_dirty,
+		       bool soft_dirty, uint64_t *set, uint64_t *clear, uint64_t any)
+{
+	uint64_t open = universe & ~(*set | *clear | any);
+
+	*clear |= open & dflt_clear;
+	if (soft_dirty)
+		*set |= open & dflt_soft_dirty;
+	else
+		*clear |= open & dflt_soft_dirty;
+}
+
+void pm_expect_defaults(struct pm_expect *x, bool soft_dirty)
+{
+	classify_defaults(PM_FLAG_BITS, PM_DFLT_CLEAR, PM_DFLT_SOFT_DIRTY, soft_dirty,
+			  &x->set, &x->clear, x->any);
 }

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one decoder of pagemap entries and KPF words.
+ * The one decoder of pagemap entries, KPF words and scan categories.
+ *
+ * The bits themselves are the rows of helpers/bits.h, in the kernel's
+ * names; this header makes the masks from them (PM_PRESENT, KPF_ANON and
+ * KPF_ANON_B, PMC_SCAN_CATEGORIES), the decoder names them, and classify()
+ * is the one rule every expectation is matched by.
  *
  * Tests, reports and tools all name bits through this header, and every
  * comparison of a whole entry goes through pm_match()/kpf_match() so that a
@@ -18,76 +23,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- /proc/PID/pagemap (Documentation/admin-guide/mm/pagemap.rst) ---- */
-#define PM_PFN_BITS		55
-#define PM_PFN_MASK		((UINT64_C(1) << PM_PFN_BITS) - 1)
-#define PM_SWAP_TYPE_BITS	5
+#include "bits.h"
+#include "compat.h"
+
+/* ---- /proc/PID/pagemap (fs/proc/task_mmu.c): masks, as the kernel's ---- */
+#define PM_PFRAME_BITS		55
+#define PM_PFRAME_MASK		((UINT64_C(1) << PM_PFRAME_BITS) - 1)
+#define PM_SWAP_TYPE_BITS	5	/* MAX_SWAPFILES_SHIFT */
 #define PM_SWAP_TYPE_MASK	((UINT64_C(1) << PM_SWAP_TYPE_BITS) - 1)
-#define PM_SOFT_DIRTY		(UINT64_C(1) << 55)
-#define PM_EXCLUSIVE		(UINT64_C(1) << 56)	/* 4.2 */
-#define PM_UFFD_WP		(UINT64_C(1) << 57)	/* 5.13 */
-#define PM_GUARD		(UINT64_C(1) << 58)	/* 6.15 */
-#define PM_RSVD59		(UINT64_C(1) << 59)
-#define PM_RSVD60		(UINT64_C(1) << 60)
-#define PM_FILE			(UINT64_C(1) << 61)	/* file page or shared anon */
-#define PM_SWAP			(UINT64_C(1) << 62)
-#define PM_PRESENT		(UINT64_C(1) << 63)
-#define PM_RESERVED		(PM_RSVD59 | PM_RSVD60)
-/* Every flag bit the documentation defines (bits 55..63). */
-#define PM_FLAG_BITS		(~PM_PFN_MASK)
+#define PMC_X_MASK(name, bit, ...)	name = UINT64_C(1) << (bit),
+enum pm_flag_mask { PM_FLAGS(PMC_X_MASK) };
+#define PMC_X_OR(name, ...)		| name
+/* Every flag bit (55..63) and the ones no row names (documented zero). */
+#define PM_FLAG_BITS		(~PM_PFRAME_MASK)
+#define PM_NAMED		(0 PM_FLAGS(PMC_X_OR))
+#define PM_RESERVED		(PM_FLAG_BITS & ~PM_NAMED)
+/* The default classification (bits.h, column dflt). */
+#define PMC_X_DFLT_CLEAR(name, bit, label, slug, dflt, ...)	| (PMC_DFLT_##dflt == PMC_DFLT_CLEAR ? name : 0)
+#define PMC_X_DFLT_SD(name, bit, label, slug, dflt, ...)	| (PMC_DFLT_##dflt == PMC_DFLT_SOFT_DIRTY ? name : 0)
+enum pmc_dflt { PMC_DFLT_STATE, PMC_DFLT_CLEAR, PMC_DFLT_SOFT_DIRTY };
+#define PM_DFLT_CLEAR		(PM_RESERVED PM_FLAGS(PMC_X_DFLT_CLEAR))
+#define PM_DFLT_SOFT_DIRTY	(0 PM_FLAGS(PMC_X_DFLT_SD))
 
-static inline uint64_t pm_pfn(uint64_t e) { return e & PM_PFN_MASK; }
+static inline uint64_t pm_pfn(uint64_t e) { return e & PM_PFRAME_MASK; }
 static inline unsigned pm_swap_type(uint64_t e) { return e & PM_SWAP_TYPE_MASK; }
-static inline uint64_t pm_swap_offset(uint64_t e) { return (e & PM_PFN_MASK) >> PM_SWAP_TYPE_BITS; }
+static inline uint64_t pm_swap_offset(uint64_t e) { return (e & PM_PFRAME_MASK) >> PM_SWAP_TYPE_BITS; }
 
-/* ---- /proc/kpageflags (include/uapi/linux/kernel-page-flags.h) ---- */
-enum kpf_bit {
-	KPF_LOCKED_B, KPF_ERROR_B, KPF_REFERENCED_B, KPF_UPTODATE_B, KPF_DIRTY_B,
-	KPF_LRU_B, KPF_ACTIVE_B, KPF_SLAB_B, KPF_WRITEBACK_B, KPF_RECLAIM_B,
-	KPF_BUDDY_B, KPF_MMAP_B, KPF_ANON_B, KPF_SWAPCACHE_B, KPF_SWAPBACKED_B,
-	KPF_COMPOUND_HEAD_B, KPF_COMPOUND_TAIL_B, KPF_HUGE_B, KPF_UNEVICTABLE_B,
-	KPF_HWPOISON_B, KPF_NOPAGE_B, KPF_KSM_B, KPF_THP_B, KPF_OFFLINE_B,
-	KPF_ZERO_PAGE_B, KPF_IDLE_B, KPF_PGTABLE_B,
-	KPF_NR_DOCUMENTED	/* 27: bits 0..26 */
-};
-#define KF(b)			(UINT64_C(1) << KPF_##b##_B)
-#define KF_LOCKED		KF(LOCKED)
-#define KF_ERROR		KF(ERROR)
-#define KF_REFERENCED		KF(REFERENCED)
-#define KF_UPTODATE		KF(UPTODATE)
-#define KF_DIRTY		KF(DIRTY)
-#define KF_LRU			KF(LRU)
-#define KF_ACTIVE		KF(ACTIVE)
-#define KF_SLAB			KF(SLAB)
-#define KF_WRITEBACK		KF(WRITEBACK)
-#define KF_RECLAIM		KF(RECLAIM)
-#define KF_BUDDY		KF(BUDDY)
-#define KF_MMAP			KF(MMAP)
-#define KF_ANON			KF(ANON)
-#define KF_SWAPCACHE		KF(SWAPCACHE)
-#define KF_SWAPBACKED		KF(SWAPBACKED)
-#define KF_COMPOUND_HEAD	KF(COMPOUND_HEAD)
-#define KF_COMPOUND_TAIL	KF(COMPOUND_TAIL)
-#define KF_HUGE			KF(HUGE)
-#define KF_UNEVICTABLE		KF(UNEVICTABLE)
-#define KF_HWPOISON		KF(HWPOISON)
-#define KF_NOPAGE		KF(NOPAGE)
-#define KF_KSM			KF(KSM)
-#define KF_THP			KF(THP)
-#define KF_OFFLINE		KF(OFFLINE)
-#define KF_ZERO_PAGE		KF(ZERO_PAGE)
-#define KF_IDLE			KF(IDLE)
-#define KF_PGTABLE		KF(PGTABLE)
-/* Bits 0..26 are documented; 27..31 are unassigned and must read zero;
- * 32..63 are kernel-internal (KPF_RESERVED, KPF_MLOCKED, ...) and vary
- * between releases, so no test asserts them. */
-#define KF_DOCUMENTED		((UINT64_C(1) << KPF_NR_DOCUMENTED) - 1)
-#define KF_UNASSIGNED		(((UINT64_C(1) << 32) - 1) & ~KF_DOCUMENTED)
-#define KF_CHECKED		(KF_DOCUMENTED | KF_UNASSIGNED)
+/* ---- /proc/kpageflags: KPF_<X> is the mask (as in the kernel's
+ * tools/testing/selftests/mm/vm_util.h), KPF_<X>_B the bit number (what
+ * include/uapi/linux/kernel-page-flags.h calls KPF_<X>). The masks are
+ * enum constants, hence int like the uapi's PAGE_IS_*: compared whole with
+ * a uint64_t in EXPECT_EQ they need a (uint64_t) cast (-Wsign-compare). ---- */
+#define PMC_X_BITNO(name, bit, ...)	name##_B = (bit),
+enum kpf_bit { KPF_FLAGS(PMC_X_BITNO) };
+enum kpf_flag_mask { KPF_FLAGS(PMC_X_MASK) };
+#define PMC_X_COUNT(...)		+ 1
+/* Bits 0..KPF_NR_DOCUMENTED-1 are documented (the rows are contiguous);
+ * up to 31 unassigned and must read zero; 32..63 are kernel-internal
+ * (KPF_INTERNAL_FLAGS) and vary between releases, so no test asserts them. */
+enum { KPF_NR_DOCUMENTED = 0 KPF_FLAGS(PMC_X_COUNT) };
+#define KPF_DOCUMENTED		(0 KPF_FLAGS(PMC_X_OR))
+#define KPF_UNASSIGNED		(((UINT64_C(1) << 32) - 1) & ~KPF_DOCUMENTED)
+#define KPF_CHECKED		(KPF_DOCUMENTED | KPF_UNASSIGNED)
 
-/* ---- names ---- */
-const char *pm_bit_name(unsigned bit);		/* bits 55..63, else NULL */
-const char *kpf_bit_name(unsigned bit);		/* bits 0..26, else NULL */
+/* ---- PAGEMAP_SCAN categories (PAGE_IS_*: <linux/fs.h> or compat.h) ---- */
+enum { PMC_SCAN_NR_CATEGORIES = 0 SCAN_CATEGORIES(PMC_X_COUNT) };
+#define PMC_SCAN_CATEGORIES	((uint64_t)(0 SCAN_CATEGORIES(PMC_X_OR)))
+#define PMC_X_SDFLT_CLEAR(name, bit, dflt, ...)	| (PMC_DFLT_##dflt == PMC_DFLT_CLEAR ? (uint64_t)name : 0)
+#define PMC_X_SDFLT_SD(name, bit, dflt, ...)	| (PMC_DFLT_##dflt == PMC_DFLT_SOFT_DIRTY ? (uint64_t)name : 0)
+#define SCAN_DFLT_CLEAR		((uint64_t)(0 SCAN_CATEGORIES(PMC_X_SDFLT_CLEAR)))
+#define SCAN_DFLT_SOFT_DIRTY	((uint64_t)(0 SCAN_CATEGORIES(PMC_X_SDFLT_SD)))
+/* A scan category without a pagemap twin (bits.h, column twin). */
+#define NO_TWIN			0
+
+/* ---- names (bits.h: pagemap labels, KPF and scan names without prefix) ---- */
+const char *pm_bit_name(unsigned bit);		/* named bits 55..63, else NULL */
+const char *kpf_bit_name(unsigned bit);		/* bits 0..KPF_NR_DOCUMENTED-1, else NULL */
 const char *scan_category_name(unsigned bit);	/* PAGE_IS_* bits, else NULL */
 
 /* "present|excl|file pfn=0x1234" / "swap type=1 offset=0x20" / "none" */
@@ -98,6 +89,33 @@ size_t kpf_format(uint64_t f, char *buf, size_t len);
 size_t scan_format(uint64_t categories, char *buf, size_t len);
 
 /* ---- expectations ---- */
+/*
+ * classify(): the one rule for flag words (pagemap bits 55..63, KPF bits
+ * 0..31, scan categories). Every bit of 'universe' must be classified
+ * exactly once (set, clear, or any with a reason); bits outside it are not
+ * examined. The matchers (pm_match, kpf_match, scan_match) format the
+ * verdict, each in its interface's words.
+ */
+struct pmc_verdict {
+	uint64_t unclassified;	/* test bug: in the universe, in none of set/clear/any */
+	uint64_t conflicting;	/* test bug: in two of set/clear/any */
+	bool unexplained;	/* test bug: any without any_why */
+	uint64_t missing;	/* required set, read clear */
+	uint64_t unexpected;	/* required clear, read set */
+};
+struct pmc_verdict classify(uint64_t universe, uint64_t set, uint64_t clear, uint64_t any,
+			    const char *any_why, uint64_t v);
+/* The default classification (bits.h, column dflt) of the bits of
+ * 'universe' an expectation leaves unclassified: dflt_clear ones clear,
+ * dflt_soft_dirty ones set when soft_dirty, else clear. */
+void classify_defaults(uint64_t universe, uint64_t dflt_clear, uint64_t dflt_soft_dirty,
+		       bool soft_dirty, uint64_t *set, uint64_t *clear, uint64_t any);
+static inline bool pmc_verdict_ok(const struct pmc_verdict *r)
+{
+	return !r->unclassified && !r->conflicting && !r->unexplained &&
+	       !r->missing && !r->unexpected;
+}
+
 enum pm_low_rule {
 	PM_LOW_UNSET = 0,	/* not classified: never matches */
 	PM_LOW_ZERO,		/* bits 0..54 must be 0 */
@@ -122,6 +140,12 @@ struct pm_expect {
 /* True when 'e' satisfies 'x'. Otherwise 'why' explains (decoded expected
  * vs actual, differing bits by name). */
 bool pm_match(const struct pm_expect *x, uint64_t e, char *why, size_t len);
+
+/* The tables' default classification (bits.h, column dflt) of the flag
+ * bits x leaves unclassified: CLEAR bits (and the reserved ones) clear,
+ * SOFT_DIRTY bits set when soft_dirty (the kernel tracks soft-dirty), else
+ * clear; STATE bits stay for the state to classify. */
+void pm_expect_defaults(struct pm_expect *x, bool soft_dirty);
 
 struct kpf_expect {
 	uint64_t set, clear, any;

@@ -233,8 +233,8 @@ void kpf_idle_rule(struct kpf_expect *x)
 {
 	if (!damon_running())
 		return;
-	x->clear &= ~KF_IDLE;
-	x->any |= KF_IDLE;
+	x->clear &= ~KPF_IDLE;
+	x->any |= KPF_IDLE;
 	static char why[512];
 
 	snprintf(why, sizeof(why), "%s%sIDLE: a running kdamond (DAMON paddr) marks sampled folios idle",
@@ -256,7 +256,7 @@ bool kpf_ksm_on_plain_anon(void)
 			p[0] = 1;
 			if (!pagemap_self(p, 1, &e) && (e & PM_PRESENT) && pm_pfn(e) &&
 			    !kpage_get(KPAGEFLAGS, pm_pfn(e), &f))
-				known = (f & KF_ANON) && (f & KF_KSM);
+				known = (f & KPF_ANON) && (f & KPF_KSM);
 			munmap(p, ps);
 		}
 	}
@@ -267,10 +267,10 @@ void kpf_anon_ksm_rule(struct kpf_expect *x)
 {
 	static char why[768];
 
-	if (!(x->set & KF_ANON) || (x->set & KF_KSM) || x->any_why == why || !kpf_ksm_on_plain_anon())
+	if (!(x->set & KPF_ANON) || (x->set & KPF_KSM) || x->any_why == why || !kpf_ksm_on_plain_anon())
 		return;
-	x->clear &= ~KF_KSM;
-	x->any |= KF_KSM;
+	x->clear &= ~KPF_KSM;
+	x->any |= KPF_KSM;
 	snprintf(why, sizeof(why), "%s%sKSM: this kernel reports KSM on every anonymous page "
 		 "(missing 81401cebfc15, KPF-KSM-ANON; decided by kpf_ksm.unique_not_ksm)",
 		 x->any_why ? x->any_why : "", x->any_why ? "; " : "");
@@ -288,7 +288,7 @@ bool mglru_enabled(void)
 void kpf_lru_age_rule(struct kpf_expect *x)
 {
 	static char why[768];
-	uint64_t age = KF_REFERENCED | KF_ACTIVE;
+	uint64_t age = KPF_REFERENCED | KPF_ACTIVE;
 
 	if (x->any_why == why || !mglru_enabled())
 		return;

@@ -53,7 +53,7 @@ size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
  * PG_idle (KPF_IDLE) is also set by DAMON's physical-address monitoring:
  * a running kdamond marks the folios it samples idle, at random. True when
  * a kdamond is on (DAMON sysfs), in which case KPF_IDLE is out of any
- * test's control. kpf_idle_rule() moves KF_IDLE of x from "clear" to
+ * test's control. kpf_idle_rule() moves KPF_IDLE of x from "clear" to
  * "don't care" (with the reason) in that case only.
  */
 bool damon_running(void);
@@ -66,7 +66,7 @@ void kpf_idle_rule(struct kpf_expect *x);
  * deviation is decided ONCE, by its own pinning case
  * (kpageflags.kpf_ksm.unique_not_ksm). Every other case takes the bit from
  * this probed fact: a fresh private anonymous page, never mergeable, read
- * once per process. kpf_anon_ksm_rule() moves KF_KSM of an anon
+ * once per process. kpf_anon_ksm_rule() moves KPF_KSM of an anon
  * expectation (ANON required, KSM not) from "clear" to "don't care" (with
  * the reason) on such a kernel only, so those cases keep asserting every
  * other bit.

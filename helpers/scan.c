@@ -131,29 +131,41 @@ int scan_pages(const void *start, size_t npages, uint64_t return_mask, uint64_t 
 	return (int)n;
 }
 
+/* The scan <-> pagemap pairs: every category with a compared twin (bits.h). */
+enum twin_rel { TWIN_NONE, TWIN_SAME, TWIN_NOT_ARMED, TWIN_UNCOMPARED };
+#define PMC_X_PAIR(name, bit, dflt, since, twin, rel, ...) \
+	{ (uint64_t)(name), (uint64_t)(twin), TWIN_##rel },
+static const struct {
+	uint64_t cat, bit;
+	enum twin_rel rel;
+} pairs[] = { SCAN_CATEGORIES(PMC_X_PAIR) };
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
 bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 			      uint64_t known, char *why, size_t why_len)
 {
-	static const struct {
-		uint64_t cat, bit;
-		bool inverse, needs_arm;
-	} pairs[] = {
-		{ PAGE_IS_PRESENT, PM_PRESENT, false, false },
-		{ PAGE_IS_SWAPPED, PM_SWAP, false, false },
-		{ PAGE_IS_FILE, PM_FILE, false, false },
-		{ PAGE_IS_GUARD, PM_GUARD, false, false },
-		{ PAGE_IS_WRITTEN, PM_UFFD_WP, true, true },
-	};
+	size_t order[ARRAY_LEN(pairs)], n = 0;
+
+	/* SAME pairs from pagemap bit 63 down, then NOT_ARMED */
+	for (int bit = 63; bit >= 0; bit--)
+		for (size_t i = 0; i < ARRAY_LEN(pairs); i++)
+			if (pairs[i].rel == TWIN_SAME && pairs[i].bit == UINT64_C(1) << bit)
+				order[n++] = i;
+	for (size_t i = 0; i < ARRAY_LEN(pairs); i++)
+		if (pairs[i].rel == TWIN_NOT_ARMED)
+			order[n++] = i;
 	if (cats == SCAN_NOT_REPORTED) {
 		snprintf(why, why_len, "page not reported by the scan");
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+	/* The first disagreement is reported. */
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
 		bool c = cats & pairs[i].cat, b = entry & pairs[i].bit;
 
-		if (!(known & pairs[i].cat) || (pairs[i].needs_arm && !armed))
+		if (!(known & pairs[i].cat) || (pairs[i].rel == TWIN_NOT_ARMED && !armed))
 			continue;
-		if (pairs[i].inverse ? c == b : c != b) {
+		if (pairs[i].rel == TWIN_NOT_ARMED ? c == b : c != b) {
 			char cs[160], es[160];
 
 			scan_format(cats, cs, sizeof(cs));
@@ -170,18 +182,18 @@ bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
 		char *why, size_t why_len)
 {
-	uint64_t unclassified = known & ~(x->set | x->clear | x->any);
-	uint64_t wrong = known & ((x->set & ~cats) | (x->clear & cats));
+	struct pmc_verdict r = classify(known, x->set, x->clear, x->any, x->any_why, cats);
 	char got[160], bad[160];
 
 	if (cats == SCAN_NOT_REPORTED) {
 		snprintf(why, why_len, "page not reported by the scan");
 		return false;
 	}
-	if (unclassified || (x->any && !x->any_why)) {
-		scan_format(unclassified, bad, sizeof(bad));
-		snprintf(why, why_len, "test bug: categories not classified: %s%s", bad,
-			 x->any && !x->any_why ? " (any without a reason)" : "");
+	if (r.unclassified || r.conflicting || r.unexplained) {
+		scan_format(r.unclassified, bad, sizeof(bad));
+		snprintf(why, why_len, "test bug: categories not classified: %s%s%s", bad,
+			 r.unexplained ? " (any without a reason)" : "",
+			 r.conflicting ? " (classified twice)" : "");
 		return false;
 	}
 	if (cats & ~known) {
@@ -189,12 +201,18 @@ bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
 			 (unsigned long long)(cats & ~known));
 		return false;
 	}
-	if (!wrong)
+	if (pmc_verdict_ok(&r))
 		return true;
 	scan_format(cats, got, sizeof(got));
-	scan_format(wrong, bad, sizeof(bad));
+	scan_format(r.missing | r.unexpected, bad, sizeof(bad));
 	snprintf(why, why_len, "got %s; wrong: %s", got[0] ? got : "-", bad);
 	return false;
+}
+
+void scan_expect_defaults(struct scan_expect *x, uint64_t known, bool soft_dirty)
+{
+	classify_defaults(known, SCAN_DFLT_CLEAR, SCAN_DFLT_SOFT_DIRTY, soft_dirty,
+			  &x->set, &x->clear, x->any);
 }
 
 long scan_model(const uint64_t *cats, size_t npages, const void *start,

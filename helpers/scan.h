@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "compat.h"
+#include "entry.h"
 #include "probe.h"
 
 /*
@@ -86,10 +87,12 @@ size_t scan_regions_format(const struct page_region *v, long n, const void *base
 
 /*
  * Cross-check one page: the scan categories (all known returned, no filter)
- * against the pagemap entry: PRESENT<->63, SWAPPED<->62 (pte markers, uffd-wp
- * and guard, are swap-format entries: both report them), FILE<->61, GUARD<->58; WRITTEN<->!57 when 'armed' (uffd-wp
- * registered on the range). Returns true when they agree; otherwise 'why'
- * names the disagreeing pair.
+ * against the pagemap entry, for every category whose twin bits.h compares:
+ * SAME (PRESENT<->63, SWAPPED<->62: pte markers, uffd-wp and guard, are
+ * swap-format entries and both report them; FILE<->61, GUARD<->58) and
+ * NOT_ARMED (WRITTEN<->!57 when 'armed': uffd-wp registered on the range).
+ * Returns true when they agree; otherwise 'why' names the first
+ * disagreeing pair.
  */
 bool scan_agrees_with_pagemap(uint64_t cats, uint64_t entry, bool armed,
 			      uint64_t known, char *why, size_t why_len);
@@ -117,7 +120,8 @@ bool scan_regions_equal(const struct page_region *want, long nwant,
 /*
  * The expected categories of a page: every category the kernel knows must
  * be required set, required clear or declared "any" with a reason, or the
- * expectation matches nothing (a test bug), as with pm_expect.
+ * expectation matches nothing (a test bug), as with pm_expect: classify()
+ * over the universe 'known'.
  */
 struct scan_expect {
 	uint64_t set, clear, any;
@@ -126,5 +130,8 @@ struct scan_expect {
 /* True when cats satisfies x for the categories in 'known'. */
 bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
 		char *why, size_t why_len);
+/* The tables' default classification (bits.h, column dflt) of the known
+ * categories x leaves unclassified, as pm_expect_defaults(). */
+void scan_expect_defaults(struct scan_expect *x, uint64_t known, bool soft_dirty);
 
 #endif

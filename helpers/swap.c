@@ -277,7 +277,7 @@ const char *swap_cache_build(struct region *r, struct swap_area *s)
 		uint64_t f = 0;
 
 		while (pm_pfn(e[i]) && !kpage_get(KPAGEFLAGS, pm_pfn(e[i]), &f) &&
-		       (f & KF_WRITEBACK)) {
+		       (f & KPF_WRITEBACK)) {
 			if (now_ms() - t0 > 2000)
 				return state_broken("page %zu (pfn 0x%llx) still under writeback 2 s "
 						    "after swap-in: kpageflags 0x%llx", i,

@@ -95,30 +95,9 @@ struct fault {
 	const char *what;
 };
 
-#define PMB(n) (UINT64_C(1) << (n))
 static const struct fault catalogue[] = {
 	{ "none", F_NONE, 0, "control: library loaded, nothing perturbed" },
 	{ "ctl-short-reads", F_CTL_SHORT, 0, "control: reads return at most 8..24 bytes at a time" },
-	{ "pm-present-never", F_PM_CLEAR, PMB(63), "pagemap bit 63 never set" },
-	{ "pm-swap-never", F_PM_CLEAR, PMB(62), "pagemap bit 62 never set" },
-	{ "pm-file-never", F_PM_CLEAR, PMB(61), "pagemap bit 61 never set" },
-	{ "pm-guard-never", F_PM_CLEAR, PMB(58), "pagemap bit 58 never set" },
-	{ "pm-uffdwp-never", F_PM_CLEAR, PMB(57), "pagemap bit 57 never set" },
-	{ "pm-excl-never", F_PM_CLEAR, PMB(56), "pagemap bit 56 never set" },
-	{ "pm-file-on-present", F_PM_SET_PRESENT, PMB(61), "bit 61 on every present entry (anon too)" },
-	{ "pm-excl-on-present", F_PM_SET_PRESENT, PMB(56), "bit 56 on every present entry (shared too)" },
-	{ "pm-uffdwp-on-present", F_PM_SET_PRESENT, PMB(57), "bit 57 on every present entry" },
-	{ "pm-softdirty-on-present", F_PM_SET_PRESENT, PMB(55), "bit 55 on every present entry" },
-	{ "pm-guard-on-present", F_PM_SET_PRESENT, PMB(58), "bit 58 on every present entry" },
-	{ "pm-bit59-on-present", F_PM_SET_PRESENT, PMB(59), "reserved bit 59 set on present entries" },
-	{ "pm-bit60-on-present", F_PM_SET_PRESENT, PMB(60), "reserved bit 60 set on present entries" },
-	{ "pm-swap-on-present", F_PM_SET_PRESENT, PMB(62), "bit 62 together with 63" },
-	{ "pm-excl-on-swap", F_PM_SET_SWAP, PMB(56), "bit 56 on swap entries" },
-	{ "pm-present-on-swap", F_PM_SET_SWAP, PMB(63), "bit 63 on swap entries" },
-	{ "pm-file-on-swap", F_PM_SET_SWAP, PMB(61), "bit 61 on swap entries (private anon)" },
-	{ "pm-present-on-none", F_PM_SET_NONE, PMB(63), "bit 63 on empty entries" },
-	{ "pm-swap-on-none", F_PM_SET_NONE, PMB(62), "bit 62 on empty entries" },
-	{ "pm-file-on-none", F_PM_SET_NONE, PMB(61), "bit 61 on empty entries" },
 	{ "pm-pfn-plus1", F_PM_PFN_PLUS1, 0, "PFN off by one" },
 	{ "pm-pfn-zero", F_PM_PFN_ZERO, 0, "PFN hidden from a privileged reader" },
 	{ "pm-pfn-leak", F_PM_PFN_LEAK, 0, "PFN shown to a reader without CAP_SYS_ADMIN" },
@@ -144,9 +123,9 @@ static const struct fault catalogue[] = {
 	{ "scan-ignore-wp-matching", F_SC_IGN_WP, 0, "PM_SCAN_WP_MATCHING ignored" },
 	{ "scan-einval-success", F_SC_EINVAL_OK, 0, "EINVAL turned into success" },
 	{ "scan-errno-swap", F_SC_ERRNO_SWAP, 0, "EINVAL<->EFAULT, EPERM->EINVAL" },
-	{ "pm-uffdwp-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PMB(57),
+	{ "pm-uffdwp-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PM_UFFD_WP,
 	  "bit 57 never set on hugetlb entries (right elsewhere)" },
-	{ "pm-excl-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PMB(56),
+	{ "pm-excl-never-hugetlb", F_FAM_PM_CLEAR_HUGETLB, PM_MMAP_EXCLUSIVE,
 	  "bit 56 never set on hugetlb entries (right elsewhere)" },
 	{ "pm-pfn-plus1-pmd-thp", F_FAM_PM_PFN_PMD_THP, 0,
 	  "PFN off by one in mappings holding PMD-mapped THPs (right elsewhere)" },
@@ -157,6 +136,37 @@ static const struct fault catalogue[] = {
 	  "PAGEMAP_SCAN WRITTEN inverted on shmem mappings (right elsewhere)" },
 };
 #define NCAT (sizeof(catalogue) / sizeof(*catalogue))
+
+/*
+ * Per pagemap flag bit: pm-<slug>-<where>, for every row of PM_FLAGS
+ * (bits.h: its slug) and every reserved bit (bitN). A bit is never set
+ * (named bits), or set where it must not be: on present entries, on swap
+ * entries, on empty entries (but not on the kind of entry it defines).
+ */
+static const struct {
+	const char *where;
+	enum kind kind;
+	const char *what;
+	uint64_t except;	/* bits this row does not apply to */
+} pm_bit_faults[] = {
+	{ "never", F_PM_CLEAR, "never set", ~PM_NAMED },
+	{ "on-present", F_PM_SET_PRESENT, "set on every present entry", PM_PRESENT },
+	{ "on-swap", F_PM_SET_SWAP, "set on every swap entry", PM_SWAP },
+	{ "on-none", F_PM_SET_NONE, "set on every empty entry", 0 },
+};
+#define NPMF (sizeof(pm_bit_faults) / sizeof(*pm_bit_faults))
+
+#define PMC_X_SLUG(name, bit, label, slug, ...)	[bit] = slug,
+static const char *const pm_slugs[64] = { PM_FLAGS(PMC_X_SLUG) };
+
+/* The slug of a flag bit: its row's, else bitN. */
+static const char *pm_slug(unsigned bit, char *buf, size_t len)
+{
+	if (pm_slugs[bit])
+		return pm_slugs[bit];
+	snprintf(buf, len, "bit%u", bit);
+	return buf;
+}
 
 static const struct fault *active;
 static struct fault param;	/* kpf-clear:BIT, kpf-set:BIT, scan-cat-add:CAT ... */
@@ -190,8 +200,16 @@ static int cat_by_name(const char *n)
 
 static void list_catalogue(void)
 {
+	char b[16];
+
 	for (unsigned i = 0; i < NCAT; i++)
 		printf("%s\t%s\n", catalogue[i].name, catalogue[i].what);
+	for (unsigned k = 0; k < NPMF; k++)
+		for (unsigned bit = 63; bit >= PM_PFRAME_BITS; bit--)
+			if (!(pm_bit_faults[k].except >> bit & 1))
+				printf("pm-%s-%s\tpagemap bit %u (%s) %s\n", pm_slug(bit, b, sizeof(b)),
+				       pm_bit_faults[k].where, bit, pm_bit_name(bit) ? pm_bit_name(bit) : "reserved",
+				       pm_bit_faults[k].what);
 	for (unsigned b = 0; b < KPF_NR_DOCUMENTED; b++) {
 		printf("kpf-clear:%s\tKPF_%s never set\n", kpf_bit_name(b), kpf_bit_name(b));
 		printf("kpf-set:%s\tKPF_%s set on every page\n", kpf_bit_name(b), kpf_bit_name(b));
@@ -241,6 +259,18 @@ __attribute__((constructor)) static void fi_init(void)
 	for (unsigned i = 0; i < NCAT; i++)
 		if (!strcmp(catalogue[i].name, f))
 			active = &catalogue[i];
+	for (unsigned k = 0; !active && k < NPMF; k++)
+		for (unsigned bit = 63; !active && bit >= PM_PFRAME_BITS; bit--) {
+			char b[16], n[64];
+
+			snprintf(n, sizeof(n), "pm-%s-%s", pm_slug(bit, b, sizeof(b)), pm_bit_faults[k].where);
+			if ((pm_bit_faults[k].except >> bit & 1) || strcmp(n, f))
+				continue;
+			snprintf(param_name, sizeof(param_name), "%s", f);
+			param = (struct fault){ param_name, pm_bit_faults[k].kind, UINT64_C(1) << bit,
+						pm_bit_faults[k].what };
+			active = &param;
+		}
 	if (!active) {
 		const char *colon = strchr(f, ':');
 		int b = -1;
@@ -267,7 +297,7 @@ __attribute__((constructor)) static void fi_init(void)
 	}
 }
 
-static enum iface classify(const char *path)
+static enum iface iface_of_path(const char *path)
 {
 	const char *base;
 
@@ -303,7 +333,7 @@ static void trace_line(const char *what)
 
 static void track(int fd, const char *path)
 {
-	enum iface i = classify(path);
+	enum iface i = iface_of_path(path);
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return;
@@ -420,13 +450,13 @@ static uint64_t folio_pages(int fd, uint64_t pfn)
 	for (;;) {
 		if (real_pread(fd, &f, 8, (off_t)(head * 8)) != 8)
 			return 1;
-		if (!(f & KF_COMPOUND_TAIL) || !head || pfn - head > 1 << 18)
+		if (!(f & KPF_COMPOUND_TAIL) || !head || pfn - head > 1 << 18)
 			break;
 		head--;
 	}
-	if (!(f & KF_COMPOUND_HEAD))
+	if (!(f & KPF_COMPOUND_HEAD))
 		return 1;
-	while (real_pread(fd, &f, 8, (off_t)((head + n) * 8)) == 8 && (f & KF_COMPOUND_TAIL) &&
+	while (real_pread(fd, &f, 8, (off_t)((head + n) * 8)) == 8 && (f & KPF_COMPOUND_TAIL) &&
 	       n < 1 << 18)
 		n++;
 	return n;
@@ -464,7 +494,7 @@ static uint64_t perturb_pm(uint64_t e, uint64_t addr)
 	case F_FAM_PM_PFN_PMD_THP:
 		m = vma_at(addr);
 		return m && m->pmd_kb && present && pm_pfn(e) ?
-		       (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
+		       (e & ~PM_PFRAME_MASK) | ((pm_pfn(e) + 1) & PM_PFRAME_MASK) : e;
 	case F_PM_CLEAR:
 		return e & ~active->arg;
 	case F_PM_SET_PRESENT:
@@ -474,15 +504,15 @@ static uint64_t perturb_pm(uint64_t e, uint64_t addr)
 	case F_PM_SET_NONE:
 		return !present && !swap ? e | active->arg : e;
 	case F_PM_PFN_PLUS1:
-		return present && pm_pfn(e) ? (e & ~PM_PFN_MASK) | ((pm_pfn(e) + 1) & PM_PFN_MASK) : e;
+		return present && pm_pfn(e) ? (e & ~PM_PFRAME_MASK) | ((pm_pfn(e) + 1) & PM_PFRAME_MASK) : e;
 	case F_PM_PFN_ZERO:
-		return present && privileged ? e & ~PM_PFN_MASK : e;
+		return present && privileged ? e & ~PM_PFRAME_MASK : e;
 	case F_PM_PFN_LEAK:
 		return present && !privileged ? e | 0x1234 : e;
 	case F_PM_SWAP_TYPE:
-		return swap && !(e & PM_GUARD) && privileged ? (e & ~PM_SWAP_TYPE_MASK) | ((pm_swap_type(e) + 1) & PM_SWAP_TYPE_MASK) : e;
+		return swap && !(e & PM_GUARD_REGION) && privileged ? (e & ~PM_SWAP_TYPE_MASK) | ((pm_swap_type(e) + 1) & PM_SWAP_TYPE_MASK) : e;
 	case F_PM_SWAP_OFFSET:
-		return swap && !(e & PM_GUARD) && privileged ? e + (UINT64_C(1) << PM_SWAP_TYPE_BITS) : e;
+		return swap && !(e & PM_GUARD_REGION) && privileged ? e + (UINT64_C(1) << PM_SWAP_TYPE_BITS) : e;
 	case F_PM_SWAP_LEAK:
 		return swap && !privileged ? e | (UINT64_C(0x42) << PM_SWAP_TYPE_BITS) : e;
 	default:
@@ -494,8 +524,8 @@ static uint64_t perturb_kp(int fd, enum iface i, uint64_t v, uint64_t pfn)
 {
 	switch (active->kind) {
 	case F_FAM_KPF_THP_MTHP:
-		return i == IF_KPAGEFLAGS && (v & KF_THP) && !(v & KF_HUGE) &&
-		       folio_pages(fd, pfn) < pmd_pages() ? v & ~KF_THP : v;
+		return i == IF_KPAGEFLAGS && (v & KPF_THP) && !(v & KPF_HUGE) &&
+		       folio_pages(fd, pfn) < pmd_pages() ? v & ~KPF_THP : v;
 	case F_KPF_CLEAR:
 		return i == IF_KPAGEFLAGS ? v & ~active->arg : v;
 	case F_KPF_SET:

@@ -87,7 +87,7 @@ static int dump_maps(int pid, int fd)
 				n[1] += !!(e[i] & PM_PRESENT);
 				n[2] += !!(e[i] & PM_SWAP);
 				n[3] += !!(e[i] & PM_FILE);
-				n[4] += !!(e[i] & PM_EXCLUSIVE);
+				n[4] += !!(e[i] & PM_MMAP_EXCLUSIVE);
 				n[5] += !!(e[i] & PM_UFFD_WP);
 			}
 			a += k * ps;

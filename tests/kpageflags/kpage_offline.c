@@ -90,7 +90,7 @@ TEST_F(offline, block)
 		/* memory before: no NOPAGE anywhere in the block */
 		ASSERT_EQ((ssize_t)npfn, kpage_read(KPAGEFLAGS, first, f, npfn));
 		for (uint64_t k = 0; k < npfn; k++)
-			PMC_EXPECT(!(f[k] & KF_NOPAGE), "pfn 0x%llx NOPAGE while online",
+			PMC_EXPECT(!(f[k] & KPF_NOPAGE), "pfn 0x%llx NOPAGE while online",
 				   (unsigned long long)(first + k));
 		if (knob_write(path, "offline") == 0) {
 			snprintf(self->state, sizeof(self->state), "%s", path);
@@ -113,7 +113,7 @@ TEST_F(offline, block)
 	if (have_cg)
 		ASSERT_EQ((ssize_t)npfn, kpage_read(KPAGECGROUP, first, g, npfn));
 	for (uint64_t k = 0; k < npfn; k++) {
-		PMC_EXPECT(f[k] == KF_NOPAGE, "pfn 0x%llx kpageflags 0x%llx, NOPAGE alone expected",
+		PMC_EXPECT(f[k] == KPF_NOPAGE, "pfn 0x%llx kpageflags 0x%llx, NOPAGE alone expected",
 			   (unsigned long long)(first + k), (unsigned long long)f[k]);
 		PMC_EXPECT(c[k] == 0, "pfn 0x%llx kpagecount %llu", (unsigned long long)(first + k),
 			   (unsigned long long)c[k]);

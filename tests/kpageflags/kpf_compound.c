@@ -117,23 +117,23 @@ TEST_F(kpf_compound, kpf)
 	for (size_t i = 0; i < n; i++) {
 		bool head = i % self->folio_pages == 0;
 		struct kpf_expect x = {
-			.set = KF_ANON | KF_MMAP | KF_UPTODATE |
-			       (head ? KF_COMPOUND_HEAD : KF_COMPOUND_TAIL),
+			.set = KPF_ANON | KPF_MMAP | KPF_UPTODATE |
+			       (head ? KPF_COMPOUND_HEAD : KPF_COMPOUND_TAIL),
 		};
 
 		/* hugetlb folios are neither on the LRU nor swap-backed, never
 		 * aged, and a private one is not in the page cache (which is
 		 * what would mark it dirty): DIRTY/REFERENCED/ACTIVE clear. */
 		if (huge) {
-			x.set |= KF_HUGE;
+			x.set |= KPF_HUGE;
 		} else {
-			x.set |= KF_THP | KF_LRU | KF_SWAPBACKED;
+			x.set |= KPF_THP | KPF_LRU | KPF_SWAPBACKED;
 		}
 		/* Splitting the PMD copies its dirty bit into PG_dirty
 		 * (__split_huge_pmd_locked): a PTE-mapped THP is DIRTY. */
 		if (variant->state == C_THP_PTE)
-			x.set |= KF_DIRTY;
-		x.clear = KF_CHECKED & ~x.set & ~x.any;
+			x.set |= KPF_DIRTY;
+		x.clear = KPF_CHECKED & ~x.set & ~x.any;
 		kpf_idle_rule(&x);
 		kpf_anon_ksm_rule(&x);
 		if (!huge)
@@ -167,8 +167,8 @@ TEST_F(kpf_compound, count)
 TEST(kpf_zero_page)
 {
 	struct kpf_expect x = {
-		.set = KF_ZERO_PAGE,
-		.any = KF_UPTODATE, .any_why = "the zero page's PG_uptodate is set by arch init, not a documented property",
+		.set = KPF_ZERO_PAGE,
+		.any = KPF_UPTODATE, .any_why = "the zero page's PG_uptodate is set by arch init, not a documented property",
 	};
 	struct region r = { .fd = -1 };
 	struct kpage p;
@@ -177,7 +177,7 @@ TEST(kpf_zero_page)
 	REQUIRE_PFNS();
 	z = zero_page_in_use();
 	REQUIRE(z == 1, "read faults do not map the zero page (mm_forbids_zeropage)");
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
 	BUILD(anon_build(&r, 1, ANON_READ));
 	ASSERT_EQ(0, kpage_of(r.addr, 1, &p));
@@ -201,11 +201,11 @@ TEST(kpf_huge_zero_page)
 	ASSERT_EQ(0, kpage_of(a.addr, pmd, p));
 	for (size_t i = 0; i < pmd; i++) {
 		struct kpf_expect x = {
-			.set = KF_ZERO_PAGE | KF_THP | (i ? KF_COMPOUND_TAIL : KF_COMPOUND_HEAD),
-			.any = KF_UPTODATE, .any_why = "zero folio init, not a documented property",
+			.set = KPF_ZERO_PAGE | KPF_THP | (i ? KPF_COMPOUND_TAIL : KPF_COMPOUND_HEAD),
+			.any = KPF_UPTODATE, .any_why = "zero folio init, not a documented property",
 		};
 
-		x.clear = KF_CHECKED & ~x.set & ~x.any;
+		x.clear = KPF_CHECKED & ~x.set & ~x.any;
 		kpf_idle_rule(&x);
 		EXPECT_KPF(&x, p[i].flags, "huge zero page %zu", i);
 		EXPECT_EQ(0ULL, (unsigned long long)p[i].count);

@@ -25,7 +25,7 @@
 #define NUNIQUE	8
 #define NPAGES	(NSAME + NUNIQUE)
 
-#define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
+#define ANON_BITS (KPF_ANON | KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU)
 
 FIXTURE(kpf_ksm) {
 	struct ksm_ctx k;
@@ -59,7 +59,7 @@ static struct kpf_expect expect(uint64_t set)
 {
 	struct kpf_expect x = { .set = set };
 
-	x.clear = KF_CHECKED & ~x.set;
+	x.clear = KPF_CHECKED & ~x.set;
 	kpf_idle_rule(&x);
 	kpf_lru_age_rule(&x);
 	return x;
@@ -67,7 +67,7 @@ static struct kpf_expect expect(uint64_t set)
 
 TEST_F(kpf_ksm, merged)
 {
-	struct kpf_expect x = expect(ANON_BITS | KF_KSM | KF_DIRTY | KF_REFERENCED);
+	struct kpf_expect x = expect(ANON_BITS | KPF_KSM | KPF_DIRTY | KPF_REFERENCED);
 	struct kpage p[NPAGES];
 
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));

@@ -28,17 +28,17 @@
 #define NSAME	4
 #define NPAGES	8
 
-#define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
+#define ANON_BITS (KPF_ANON | KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU)
 #define WHY_AGE "anon dirtiness and access live in the PTE; the folio flags depend on the " \
 		"fault path that made the page (KSM merge, COW copy), not on this state"
 
 static struct kpf_expect expect(uint64_t set)
 {
 	struct kpf_expect x = {
-		.set = set, .any = KF_DIRTY | KF_REFERENCED, .any_why = WHY_AGE,
+		.set = set, .any = KPF_DIRTY | KPF_REFERENCED, .any_why = WHY_AGE,
 	};
 
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
 	kpf_anon_ksm_rule(&x);
 	return x;
@@ -74,7 +74,7 @@ FIXTURE_TEARDOWN(ksm_cow)
 
 TEST_F(ksm_cow, written_page_leaves_ksm)
 {
-	struct kpf_expect ksm = expect(ANON_BITS | KF_KSM), anon = expect(ANON_BITS);
+	struct kpf_expect ksm = expect(ANON_BITS | KPF_KSM), anon = expect(ANON_BITS);
 	struct kpage p[NPAGES];
 
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
@@ -113,7 +113,7 @@ FIXTURE_TEARDOWN(mlock_fork)
 
 TEST_F(mlock_fork, parent_lock_kept)
 {
-	struct kpf_expect x = expect(ANON_BITS | KF_UNEVICTABLE);
+	struct kpf_expect x = expect(ANON_BITS | KPF_UNEVICTABLE);
 	struct kpage p[NPAGES];
 
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));

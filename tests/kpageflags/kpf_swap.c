@@ -48,12 +48,12 @@ FIXTURE_TEARDOWN(kpf_swap)
 TEST_F(kpf_swap, swapcache)
 {
 	struct kpf_expect x = {
-		.set = KF_SWAPCACHE | KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU,
-		.any = KF_ACTIVE | KF_REFERENCED, .any_why = WHY_REFAULT,
+		.set = KPF_SWAPCACHE | KPF_ANON | KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU,
+		.any = KPF_ACTIVE | KPF_REFERENCED, .any_why = WHY_REFAULT,
 	};
 	struct kpage p[NPAGES];
 
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
 	kpf_anon_ksm_rule(&x);
 	BUILD(swap_cache_build(&self->r, &self->s));

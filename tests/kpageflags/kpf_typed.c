@@ -37,8 +37,8 @@
 #include "pagetype.h"
 #include "state.h"
 
-#define TYPED (KF_BUDDY | KF_SLAB | KF_PGTABLE | KF_OFFLINE)
-#define USER (KF_MMAP | KF_ANON | KF_LRU | KF_KSM | KF_SWAPCACHE)
+#define TYPED (KPF_BUDDY | KPF_SLAB | KPF_PGTABLE | KPF_OFFLINE)
+#define USER (KPF_MMAP | KPF_ANON | KPF_LRU | KPF_KSM | KPF_SWAPCACHE)
 
 /*
  * The whole-memory invariants, one case each, so that a kernel breaking one
@@ -71,13 +71,13 @@ static bool recheck(uint64_t pfn, uint64_t *f, uint64_t *c)
 /* The violation of invariant 'inv' by a page, or NULL. */
 static const char *violation(enum invariant inv, uint64_t prev, uint64_t f, uint64_t c)
 {
-	int typed = !!(f & KF_BUDDY) + !!(f & KF_SLAB) + !!(f & KF_PGTABLE) + !!(f & KF_OFFLINE);
+	int typed = !!(f & KPF_BUDDY) + !!(f & KPF_SLAB) + !!(f & KPF_PGTABLE) + !!(f & KPF_OFFLINE);
 
 	switch (inv) {
 	case INV_UNASSIGNED:
-		return f & KF_UNASSIGNED ? "unassigned bit 27-31 set" : NULL;
+		return f & KPF_UNASSIGNED ? "unassigned bit 27-31 set" : NULL;
 	case INV_NOPAGE_ALONE:
-		return (f & KF_NOPAGE) && ((f & KF_CHECKED) != KF_NOPAGE || c) ?
+		return (f & KPF_NOPAGE) && ((f & KPF_CHECKED) != KPF_NOPAGE || c) ?
 			"NOPAGE with other bits or a count" : NULL;
 	case INV_ONE_TYPE:
 		return typed > 1 ? "two page types at once" : NULL;
@@ -86,13 +86,13 @@ static const char *violation(enum invariant inv, uint64_t prev, uint64_t f, uint
 	case INV_TYPED_NOT_USER:
 		return typed && (f & USER) ? "typed page mapped or on the LRU" : NULL;
 	case INV_TAIL_AFTER_HEAD:
-		return (f & KF_COMPOUND_TAIL) && !(prev & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)) ?
+		return (f & KPF_COMPOUND_TAIL) && !(prev & (KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL)) ?
 			"COMPOUND_TAIL without a head before it" : NULL;
 	case INV_THP_COMPOUND:
-		return (f & (KF_THP | KF_HUGE)) && !(f & (KF_COMPOUND_HEAD | KF_COMPOUND_TAIL)) ?
+		return (f & (KPF_THP | KPF_HUGE)) && !(f & (KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL)) ?
 			"THP/HUGE on a non-compound page" : NULL;
 	case INV_ZERO_COUNT:
-		return (f & KF_ZERO_PAGE) && c ? "ZERO_PAGE with a mapcount" : NULL;
+		return (f & KPF_ZERO_PAGE) && c ? "ZERO_PAGE with a mapcount" : NULL;
 	}
 	return NULL;
 }
@@ -106,13 +106,13 @@ static bool walk_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 	for (size_t i = 0; i < n; i++) {
 		uint64_t f = flags[i], prev = flags[(ssize_t)i - 1];
 
-		if (f & (TYPED | KF_NOPAGE | KF_THP)) {
-			w->found[KPF_BUDDY_B] += !!(f & KF_BUDDY);
-			w->found[KPF_SLAB_B] += !!(f & KF_SLAB);
-			w->found[KPF_PGTABLE_B] += !!(f & KF_PGTABLE);
-			w->found[KPF_OFFLINE_B] += !!(f & KF_OFFLINE);
-			w->found[KPF_NOPAGE_B] += !!(f & KF_NOPAGE);
-			w->found[KPF_THP_B] += !!(f & KF_THP);
+		if (f & (TYPED | KPF_NOPAGE | KPF_THP)) {
+			w->found[KPF_BUDDY_B] += !!(f & KPF_BUDDY);
+			w->found[KPF_SLAB_B] += !!(f & KPF_SLAB);
+			w->found[KPF_PGTABLE_B] += !!(f & KPF_PGTABLE);
+			w->found[KPF_OFFLINE_B] += !!(f & KPF_OFFLINE);
+			w->found[KPF_NOPAGE_B] += !!(f & KPF_NOPAGE);
+			w->found[KPF_THP_B] += !!(f & KPF_THP);
 		}
 		if (violation(w->inv, prev, f, counts[i])) {
 			uint64_t f2, c2, p2 = 0, pc;
@@ -222,7 +222,7 @@ FIXTURE_VARIANT(kpf_typed) {
  * tables carry PT_kernel (27bfafac65d8, 977870522af3: 6.19, 6.18.y), an
  * alias of PG_referenced, so REFERENCED varies with who owns the table. */
 FIXTURE_VARIANT_ADD(kpf_typed, pgtable) {
-	.type = KF_PGTABLE, .any = KF_COMPOUND_HEAD | KF_REFERENCED,
+	.type = KPF_PGTABLE, .any = KPF_COMPOUND_HEAD | KPF_REFERENCED,
 	.why = "HEAD: page tables of order > 0 (PTI PGD pair) are compound; "
 	       "REFERENCED: PT_kernel (kernel page tables, 27bfafac65d8 + 977870522af3, 6.19) "
 	       "aliases PG_referenced",
@@ -230,21 +230,21 @@ FIXTURE_VARIANT_ADD(kpf_typed, pgtable) {
 /* SLUB keeps its own state in folio flags: slab_lock = PG_locked,
  * SL_partial = PG_workingset (not exported), SL_pfmemalloc = PG_active. */
 FIXTURE_VARIANT_ADD(kpf_typed, slab) {
-	.type = KF_SLAB, .any = KF_COMPOUND_HEAD | KF_COMPOUND_TAIL | KF_LOCKED | KF_ACTIVE,
+	.type = KPF_SLAB, .any = KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL | KPF_LOCKED | KPF_ACTIVE,
 	.why = "slab order and SLUB's own use of PG_locked/PG_active",
 	.none = "no slab page found" };
 /* Free page reporting (virtio-balloon) marks reported free pages with
  * PG_reported, which is PG_uptodate (include/linux/page-flags.h). */
 FIXTURE_VARIANT_ADD(kpf_typed, buddy) {
-	.type = KF_BUDDY, .any = KF_UPTODATE,
+	.type = KPF_BUDDY, .any = KPF_UPTODATE,
 	.why = "PG_reported of free page reporting aliases PG_uptodate on free pages",
 	.none = "no free page found" };
 FIXTURE_VARIANT_ADD(kpf_typed, offline) {
-	.type = KF_OFFLINE, .any = KF_COMPOUND_HEAD | KF_COMPOUND_TAIL,
+	.type = KPF_OFFLINE, .any = KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL,
 	.why = "offlined ranges may be compound",
 	.none = "no offline page (no balloon inflated)" };
 FIXTURE_VARIANT_ADD(kpf_typed, nopage) {
-	.type = KF_NOPAGE, .none = "no hole in the memory map" };
+	.type = KPF_NOPAGE, .none = "no hole in the memory map" };
 
 PMC_TAG("kpf_typed.pgtable.kpf", "KPF-PGTABLE")
 PMC_TAG("kpf_typed.slab.kpf", "SLAB-FIELDS-OVERLAY")
@@ -294,9 +294,9 @@ FIXTURE_VARIANT(kpf_reported) {
 	const char *meminfo;
 };
 
-FIXTURE_VARIANT_ADD(kpf_reported, pgtable) { KF_PGTABLE, "PageTables" };
-FIXTURE_VARIANT_ADD(kpf_reported, slab) { KF_SLAB, "Slab" };
-FIXTURE_VARIANT_ADD(kpf_reported, buddy) { KF_BUDDY, "MemFree" };
+FIXTURE_VARIANT_ADD(kpf_reported, pgtable) { KPF_PGTABLE, "PageTables" };
+FIXTURE_VARIANT_ADD(kpf_reported, slab) { KPF_SLAB, "Slab" };
+FIXTURE_VARIANT_ADD(kpf_reported, buddy) { KPF_BUDDY, "MemFree" };
 
 PMC_TAG("kpf_reported.pgtable.present", "KPF-PGTABLE")
 
@@ -334,7 +334,7 @@ TEST_F(kpf_typed, kpf)
 	};
 	size_t checked = 0, seen[32] = { 0 };
 
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	for (size_t i = 0; i < self->n; i++) {
 		uint64_t f, c;
 
@@ -426,7 +426,7 @@ TEST(kpf_buddy_every_page)
 		for (ssize_t i = 0; i + run <= n && !blocks; i += run) {
 			ssize_t j = 0;
 
-			while (j < run && (f[i + j] & KF_BUDDY))
+			while (j < run && (f[i + j] & KPF_BUDDY))
 				j++;
 			blocks += j == run;
 		}
@@ -475,8 +475,8 @@ TEST(kpf_hwpoison)
 	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, shared[0], &f));
 	/* Only the poison itself is defined: memory_failure() decides what
 	 * else the page keeps. */
-	EXPECT_TRUE(!!(f & KF_HWPOISON));
-	EXPECT_FALSE(!!(f & KF_UNASSIGNED));
+	EXPECT_TRUE(!!(f & KPF_HWPOISON));
+	EXPECT_FALSE(!!(f & KPF_UNASSIGNED));
 	munmap(shared, page_size());
 }
 
@@ -505,7 +505,7 @@ TEST(kpf_idle)
 	ASSERT_EQ(8, pwrite(fd, &bits, 8, (pfn / 64) * 8));
 	close(fd);
 	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfn, &f));
-	EXPECT_TRUE(!!(f & KF_IDLE));
+	EXPECT_TRUE(!!(f & KPF_IDLE));
 	/* page_idle clears the PTE's Accessed bit without a TLB flush
 	 * (ptep_clear_young_notify()), and the CPU sets it again only when it
 	 * walks the page table: an access through a translation cached before
@@ -521,7 +521,7 @@ TEST(kpf_idle)
 	ASSERT_EQ(8, pread(fd, &bits, 8, (pfn / 64) * 8));
 	close(fd);
 	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfn, &f));
-	EXPECT_FALSE(!!(f & KF_IDLE));
+	EXPECT_FALSE(!!(f & KPF_IDLE));
 	region_unmap(&r);
 }
 

@@ -60,9 +60,9 @@ FIXTURE_VARIANT(kpf_user) {
 	const char *why;
 };
 
-#define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
-#define SHMEM_BITS (KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
-#define CACHE_BITS (KF_MMAP | KF_UPTODATE | KF_LRU)
+#define ANON_BITS (KPF_ANON | KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU)
+#define SHMEM_BITS (KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU)
+#define CACHE_BITS (KPF_MMAP | KPF_UPTODATE | KPF_LRU)
 
 /* Anon dirtiness lives in the PTE: PG_dirty is set only when the PTE is torn
  * down (unmap, reclaim), never while the page is mapped like this. */
@@ -71,9 +71,9 @@ FIXTURE_VARIANT_ADD(kpf_user, anon_private) {
 /* Shared anon and memfd are shmem: swap-backed, not anon; a written shmem
  * folio is dirty (nothing to write it back to but swap). */
 FIXTURE_VARIANT_ADD(kpf_user, anon_shared) {
-	.state = S_ANON_SHARED, .set = SHMEM_BITS | KF_DIRTY };
+	.state = S_ANON_SHARED, .set = SHMEM_BITS | KPF_DIRTY };
 FIXTURE_VARIANT_ADD(kpf_user, memfd) {
-	.state = S_MEMFD, .set = SHMEM_BITS | KF_DIRTY | KF_REFERENCED };
+	.state = S_MEMFD, .set = SHMEM_BITS | KPF_DIRTY | KPF_REFERENCED };
 /* Shared file mapping, fsynced: clean page cache. */
 FIXTURE_VARIANT_ADD(kpf_user, file_shared) {
 	.state = S_FILE_SHARED, .set = CACHE_BITS };
@@ -86,16 +86,16 @@ FIXTURE_VARIANT_ADD(kpf_user, file_private_cow) {
  * PG_referenced; PG_dirty stays clear as for any mapped anon page. munlock()
  * moves the folio back to the LRU and keeps PG_referenced. */
 FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
-	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE | KF_REFERENCED };
+	.state = S_MLOCKED, .set = ANON_BITS | KPF_UNEVICTABLE | KPF_REFERENCED };
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
-	.state = S_MUNLOCKED, .set = ANON_BITS | KF_REFERENCED };
+	.state = S_MUNLOCKED, .set = ANON_BITS | KPF_REFERENCED };
 /* MADV_FREE of written private anon: madvise_free_pte_range() cleans the
  * PTEs and the folio (PG_dirty), folio_mark_lazyfree() then clears
  * PG_swapbacked, PG_active and PG_referenced and moves the folio to the
  * inactive file LRU (lru_lazyfree): still mapped, anon, on the LRU, but no
  * longer swap-backed. Until reclaim takes it (no memory pressure here). */
 FIXTURE_VARIANT_ADD(kpf_user, anon_lazyfree) {
-	.state = S_ANON_LAZYFREE, .set = KF_ANON | KF_MMAP | KF_UPTODATE | KF_LRU };
+	.state = S_ANON_LAZYFREE, .set = KPF_ANON | KPF_MMAP | KPF_UPTODATE | KPF_LRU };
 
 /*
  * Written private anon, settled on the LRU first (folio_mark_lazyfree()
@@ -182,7 +182,7 @@ static struct kpf_expect expect_of(const FIXTURE_VARIANT(kpf_user) *v)
 		.set = v->set, .any = v->any, .any_why = v->why,
 	};
 
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
 	kpf_anon_ksm_rule(&x);
 	kpf_lru_age_rule(&x);
@@ -230,8 +230,8 @@ TEST(kpf_cache_dirty_then_fsync)
 	for (size_t i = 0; i < NPAGES; i++)
 		EXPECT_KPF(&x, p[i].flags, "clean page %zu", i);
 	region_write(&r);
-	x.set |= KF_DIRTY;
-	x.clear &= ~KF_DIRTY;
+	x.set |= KPF_DIRTY;
+	x.clear &= ~KPF_DIRTY;
 	ASSERT_EQ(0, kpage_of(r.addr, NPAGES, p));
 	for (size_t i = 0; i < NPAGES; i++)
 		EXPECT_KPF(&x, p[i].flags, "written page %zu", i);
@@ -255,7 +255,7 @@ TEST(kpf_cache_dirty_then_fsync)
  */
 TEST(kpf_cache_referenced_then_active)
 {
-	struct kpf_expect x = { .set = CACHE_BITS | KF_REFERENCED };
+	struct kpf_expect x = { .set = CACHE_BITS | KPF_REFERENCED };
 	size_t ps = page_size();
 	struct kpage p;
 	char buf[64], *map;
@@ -275,7 +275,7 @@ TEST(kpf_cache_referenced_then_active)
 	(void)*(volatile char *)map;
 	ASSERT_EQ(NULL, lru_drain_all(map));
 	ASSERT_EQ(0, kpage_of(map, 1, &p));
-	x.clear = KF_CHECKED & ~x.set;
+	x.clear = KPF_CHECKED & ~x.set;
 	kpf_idle_rule(&x);
 	EXPECT_KPF(&x, p.flags, "page cache read once");
 	/* The second access, through another open file. */
@@ -286,8 +286,8 @@ TEST(kpf_cache_referenced_then_active)
 	ASSERT_EQ(1, pread(fd2, buf, 1, 0));
 	ASSERT_EQ(NULL, lru_drain_all(map));
 	ASSERT_EQ(0, kpage_of(map, 1, &p));
-	x.set = (x.set & ~KF_REFERENCED) | KF_ACTIVE;
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	x.set = (x.set & ~KPF_REFERENCED) | KPF_ACTIVE;
+	x.clear = KPF_CHECKED & ~x.set & ~x.any;
 	EXPECT_KPF(&x, p.flags, "page cache read twice");
 	munmap(map, ps);
 	close(fd2);

@@ -163,7 +163,7 @@ TEST_F(hidden, pfn_zero_flags_equal)
 			   "privileged page %zu: 0x%llx", i, (unsigned long long)priv[i]);
 		PMC_EXPECT(pm_pfn(unpriv[i]) == 0, "unprivileged page %zu: PFN 0x%llx shown", i,
 			   (unsigned long long)pm_pfn(unpriv[i]));
-		PMC_EXPECT((priv[i] & ~PM_PFN_MASK) == (unpriv[i] & ~PM_PFN_MASK),
+		PMC_EXPECT((priv[i] & ~PM_PFRAME_MASK) == (unpriv[i] & ~PM_PFRAME_MASK),
 			   "page %zu flags differ: privileged 0x%llx unprivileged 0x%llx", i,
 			   (unsigned long long)priv[i], (unsigned long long)unpriv[i]);
 	}

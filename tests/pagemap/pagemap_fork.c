@@ -60,9 +60,9 @@ static void check(struct __test_metadata *_metadata, const char *who, const uint
 			continue;	/* kpagecount is a folio average there */
 		PMC_EXPECT(count == (excl[i] ? 1 : 2), "%s page %zu: kpagecount %ld", who, i, count);
 		/* The rule itself, whatever the state: 56 <=> count 1. */
-		PMC_EXPECT((count == 1) == !!(e[i] & PM_EXCLUSIVE),
+		PMC_EXPECT((count == 1) == !!(e[i] & PM_MMAP_EXCLUSIVE),
 			   "%s page %zu: kpagecount %ld, bit 56 %d", who, i, count,
-			   !!(e[i] & PM_EXCLUSIVE));
+			   !!(e[i] & PM_MMAP_EXCLUSIVE));
 	}
 }
 

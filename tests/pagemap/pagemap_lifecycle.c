@@ -270,8 +270,8 @@ TEST_F(guard_life, mremapped)
 	uint64_t e[NPAGES];
 	struct pm_expect g = pm_base(), around = pm_present(false, true, 0);
 
-	g.set |= PM_SWAP | PM_GUARD;
-	g.clear = (g.clear | PM_PRESENT | PM_FILE | PM_EXCLUSIVE | PM_UFFD_WP) & ~PM_GUARD;
+	g.set |= PM_SWAP | PM_GUARD_REGION;
+	g.clear = (g.clear | PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE | PM_UFFD_WP) & ~PM_GUARD_REGION;
 	g.low = pm_base().privileged ? PM_LOW_ANY : PM_LOW_ZERO;
 	g.low_why = "pte marker: bits 0-54 hold the marker's internal swap-entry encoding";
 	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));

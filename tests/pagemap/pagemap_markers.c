@@ -44,7 +44,7 @@ static struct pm_expect pm_marker(uint64_t marker_bit)
 
 	x.set |= PM_SWAP | marker_bit;
 	x.clear &= ~marker_bit;
-	x.clear |= PM_PRESENT | PM_FILE | PM_EXCLUSIVE;
+	x.clear |= PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE;
 	if (x.privileged) {
 		x.low = PM_LOW_ANY;
 		x.low_why = "pte marker: bits 0-54 hold the marker's internal swap-entry encoding, no swap slot";
@@ -98,7 +98,7 @@ TEST_F(guard, entry)
 {
 	uint64_t e[NPAGES];
 	bool shm = variant->kind == G_SHMEM;
-	struct pm_expect g = pm_marker(PM_GUARD);
+	struct pm_expect g = pm_marker(PM_GUARD_REGION);
 	struct pm_expect around = variant->kind == G_ANON_UNTOUCHED ? pm_none() :
 				  pm_present(shm, true, 0);
 

@@ -55,7 +55,7 @@ static struct pm_expect pm_pfn_swap_entry(void)
 	struct pm_expect x = pm_base();
 
 	x.set |= PM_SWAP;
-	x.clear |= PM_PRESENT | PM_FILE | PM_EXCLUSIVE;
+	x.clear |= PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE;
 	x.low = PM_LOW_ANY;
 	x.low_why = "internal swap type; the offset (the PFN) is checked apart";
 	return x;

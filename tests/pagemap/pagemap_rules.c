@@ -454,7 +454,7 @@ TEST_F(rules, everywhere)
 			if (got == 0)
 				break;	/* above the top ([vsyscall]) */
 			for (ssize_t i = 0; i < got; i++) {
-				EXPECT_EQ(0UL, e[i] & (PM_GUARD | PM_RESERVED)) {
+				EXPECT_EQ(0UL, e[i] & (PM_GUARD_REGION | PM_RESERVED)) {
 					TH_LOG("%#lx: %#llx", a + i * page_size(),
 					       (unsigned long long)e[i]);
 				}

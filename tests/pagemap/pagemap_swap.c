@@ -119,7 +119,7 @@ TEST_F(swapped, entry)
 	} else {
 		x = pm_base();
 		x.set |= PM_SWAP;
-		x.clear |= PM_PRESENT | PM_FILE | PM_EXCLUSIVE;
+		x.clear |= PM_PRESENT | PM_FILE | PM_MMAP_EXCLUSIVE;
 		x.low = PM_LOW_SWAP;
 		x.swap_type = (unsigned)self->s.type;
 		x.swap_pages = self->s.pages;

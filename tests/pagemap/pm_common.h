@@ -23,19 +23,17 @@ static inline bool pm_sd(void)
 	return sd;
 }
 
-/* Bits that no state in these programs sets: guard (outside guard
- * regions), 59-60, uffd-wp (outside uffd tests). */
+/* The tables' defaults (helpers/bits.h): bits that no state in these
+ * programs sets unless it says so clear (guard outside guard regions,
+ * 59-60, uffd-wp outside uffd tests), soft-dirty as above; the rest for
+ * the state to classify. */
 static inline struct pm_expect pm_base(void)
 {
 	struct pm_expect x = {
-		.clear = PM_GUARD | PM_RESERVED | PM_UFFD_WP,
 		.privileged = pmc_have_cap(CAP_SYS_ADMIN),
 	};
 
-	if (pm_sd())
-		x.set |= PM_SOFT_DIRTY;
-	else
-		x.clear |= PM_SOFT_DIRTY;
+	pm_expect_defaults(&x, pm_sd());
 	return x;
 }
 
@@ -44,7 +42,7 @@ static inline struct pm_expect pm_none(void)
 {
 	struct pm_expect x = pm_base();
 
-	x.clear |= PM_PRESENT | PM_SWAP | PM_FILE | PM_EXCLUSIVE;
+	x.clear |= PM_PRESENT | PM_SWAP | PM_FILE | PM_MMAP_EXCLUSIVE;
 	x.low = PM_LOW_ZERO;
 	return x;
 }
@@ -74,9 +72,9 @@ static inline struct pm_expect pm_present(bool file, bool excl, uint64_t pfn)
 	else
 		x.clear |= PM_FILE;
 	if (excl)
-		x.set |= PM_EXCLUSIVE;
+		x.set |= PM_MMAP_EXCLUSIVE;
 	else
-		x.clear |= PM_EXCLUSIVE;
+		x.clear |= PM_MMAP_EXCLUSIVE;
 	x.low = PM_LOW_PFN;
 	x.pfn = pfn;
 	return x;

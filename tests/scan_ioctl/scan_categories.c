@@ -71,12 +71,12 @@ FIXTURE_VARIANT(state) {
  * "written since write-protected" has no meaning without uffd-wp. */
 #define UNARMED_HOLE "WRITTEN has no meaning for an unpopulated page without uffd-wp"
 
-#define ALL_CATS	(SCAN_BASE_CATEGORIES | PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD)
-/* SOFT_DIRTY is classified in setup (VM_SOFTDIRTY / CONFIG_MEM_SOFT_DIRTY). */
+/* SOFT_DIRTY is classified in setup by the table's default
+ * (VM_SOFTDIRTY / CONFIG_MEM_SOFT_DIRTY). */
 #define V(name, st, s_, a_, why) \
 	FIXTURE_VARIANT_ADD(state, name) { \
 		.s = st, .set = (s_), .any = (a_), .any_why = why, \
-		.clear = ALL_CATS & ~(s_) & ~(a_) & ~PAGE_IS_SOFT_DIRTY, \
+		.clear = PMC_SCAN_CATEGORIES & ~(s_) & ~(a_) & ~SCAN_DFLT_SOFT_DIRTY, \
 	}
 
 V(anon_untouched, S_ANON_UNTOUCHED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
@@ -247,10 +247,7 @@ TEST_F(state, categories)
 	char why[512];
 
 	/* Fresh VMAs are VM_SOFTDIRTY when soft-dirty tracking is built in. */
-	if (pmc_have_soft_dirty())
-		x.set |= PAGE_IS_SOFT_DIRTY;
-	else
-		x.clear |= PAGE_IS_SOFT_DIRTY;
+	scan_expect_defaults(&x, self->known, pmc_have_soft_dirty());
 	ASSERT_EQ(0, scan_pages(self->r.addr, self->r.npages, self->known, self->cats,
 				why, sizeof(why))) TH_LOG("%s", why);
 	for (size_t i = 0; i < self->r.npages; i++) {

@@ -244,7 +244,7 @@ TEST_F(wp, protect)
 		ASSERT_NE(NULL, e);
 		/* a uffd-wp marker: swap format, not present */
 		for (size_t i = 0; i < n; i++)
-			PMC_EXPECT((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_SWAP | PM_FILE | PM_EXCLUSIVE)) ==
+			PMC_EXPECT((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_SWAP | PM_FILE | PM_MMAP_EXCLUSIVE)) ==
 				   (PM_UFFD_WP | PM_SWAP), "page %zu entry 0x%llx", i,
 				   (unsigned long long)e[i]);
 		free(e);
@@ -465,7 +465,7 @@ static int hole_scan(struct region *r, struct hole_result *res)
 		return 4;
 	for (size_t i = 0; i < r->npages; i++) {
 		/* bit 62: the 4 KiB marker reads it, hugetlb's path does not; not pinned */
-		if ((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_FILE | PM_EXCLUSIVE)) != PM_UFFD_WP ||
+		if ((e[i] & (PM_PRESENT | PM_UFFD_WP | PM_FILE | PM_MMAP_EXCLUSIVE)) != PM_UFFD_WP ||
 		    pm_pfn(e[i])) {
 			if (!res->bad++)
 				res->first_bad = e[i];
