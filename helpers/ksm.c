@@ -95,15 +95,20 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Fill page i: the first nsame pages alike, the others unique. */
+/* Fill page i: the first nsame pages alike, the others unique. The alike
+ * pages carry this region's address and pid: ksmd merges across processes,
+ * so a plain pattern would also merge with another process's mergeable
+ * pages of that pattern and the KSM page's mapcount would count them. */
 static void fill(struct region *r, size_t nsame)
 {
 	size_t ps = page_size();
+	uint64_t cookie = (uint64_t)(uintptr_t)r->addr ^ ((uint64_t)getpid() << 48);
 
 	for (size_t i = 0; i < r->npages; i++) {
 		char *p = r->addr + i * ps;
 
 		memset(p, 0x5a, ps);
+		memcpy(p + 128, &cookie, sizeof(cookie));
 		if (i >= nsame) {
 			/* Unique: page index and address in the content. */
 			memcpy(p, &i, sizeof(i));
