@@ -400,7 +400,7 @@ for i in "${!U_PROG[@]}"; do
 	rm -f "$RESULTS/${U_PROG[i]}".{list,meta,tap,rc,times,missing,cases,log,tsv}
 done
 rm -rf "$RESULTS/bats"
-rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv}
+rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv,warm.log}
 mkdir -p "$RESULTS/bats"
 : >"$RESULTS/programs.txt"
 for i in "${!U_PROG[@]}"; do
@@ -429,6 +429,20 @@ export PMC_TMPDIR_SET=${TMPDIR+1} PMC_TMPDIR_ORIG=${TMPDIR-}
 ((TAP)) || echo "pagemap-conformance on $(uname -r): $total cases in $(printf '%s\n' "${U_N[@]}" | grep -vc '^0$') programs" >&2
 START=$(date +%s.%N)
 
+# A full run keeps a warm 1 GiB hugetlb page for its programs (pmc-warm,
+# helpers/hugetlb.h): faulted once in the background while the first
+# programs run, instead of in pagemap_hugetlb, where its first fault costs
+# 2-3 s in a VM whose host backs the memory then. Its stdin is a pipe
+# closed when the programs are done (or this runner dies); the programs
+# do not inherit it. A filtered run faults the page where a case needs it.
+WARM_PID=
+if ((HAVE_FILTER == 0)) && is_root && [[ -x $BUILD/bin/pmc-warm ]]; then
+	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$RESULTS/warm.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-)
+	WARM_PID=$!
+else
+	exec {WARMFD}>/dev/null
+fi
+
 if ((JOBS == 1)); then
 	# The programs one after the other, in file order, each through the
 	# bats glue's pmc_run_program (what `bats tests/AREA` runs), called
@@ -442,7 +456,7 @@ if ((JOBS == 1)); then
 		((U_N[i] > 0)) || continue
 		p=${U_PROG[i]}
 		( set +u +o pipefail; unset PMC_TMPDIR_SET; pmc_run_program "$p" ) \
-			>>"$RESULTS/bats/${p%%/*}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-
+			>>"$RESULTS/bats/${p%%/*}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
 	done
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
@@ -451,13 +465,15 @@ else
 		((U_N[i] > 0)) || continue
 		while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
 		TMPDIR=$WORK/tmp bats --tap -f "^${U_TEST[i]}\$" "${U_FILE[i]}" \
-			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- &
+			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&- &
 		PIDS+=($!)
 	done
 	wait
 	PIDS=()
 fi
 END=$(date +%s.%N)
+exec {WARMFD}>&-
+[[ -z $WARM_PID ]] || wait "$WARM_PID"
 # Anything a dead program left behind (normally nothing).
 "$BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/journal: /' >&2 || true
 
