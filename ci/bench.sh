@@ -49,6 +49,8 @@ own_cpu() {
 	awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$BUILD/.bench.times"
 }
 
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 progs=()
 for b in "$BUILD"/tests/*/*; do
 	[[ -x $b && -f $b ]] && progs+=("${b#"$BUILD"/tests/}")
@@ -81,7 +83,8 @@ for ((i = 1; i <= runs; i++)); do
 		t_pud+="$(since "$s") "
 	fi
 	s=$(now)
-	out=$(timeout -k 5 300 "$peer" 2>&1)
+	# In a scratch directory: it leaves files (pagemap_ioctl.c.tmp*) there.
+	out=$(cd "$scratch" && timeout -k 5 300 "$peer" 2>&1)
 	rc_peer+="$? "
 	t_peer+="$(since "$s") "
 	checks=$(grep -cE '^(not )?ok [0-9]+' <<<"$out")
