@@ -434,9 +434,10 @@ START=$(date +%s.%N)
 # programs run, instead of in pagemap_hugetlb, where its first fault costs
 # 2-3 s in a VM whose host backs the memory then. Its stdin is a pipe
 # closed when the programs are done (or this runner dies); the programs
-# do not inherit it. A filtered run faults the page where a case needs it.
+# do not inherit it. A filtered run faults the page where a case needs it;
+# another suite (PMC_SUITE_DIR: the self-tests' fake one) gets none.
 WARM_PID=
-if ((HAVE_FILTER == 0)) && is_root && [[ -x $BUILD/bin/pmc-warm ]]; then
+if ((HAVE_FILTER == 0)) && is_root && [[ $SUITE == "$PMC_ROOT/tests" && -x $BUILD/bin/pmc-warm ]]; then
 	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$RESULTS/warm.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-)
 	WARM_PID=$!
 else
