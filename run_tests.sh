@@ -325,14 +325,16 @@ if ((KINFO)); then
 fi
 
 # ------------------------------------------------------------ discover
-# Units: "bats-file <TAB> @test-name <TAB> area/prog", in file order.
-declare -a U_FILE=() U_TEST=() U_PROG=()
+# Units: "bats-file <TAB> @test-name <TAB> area/prog <TAB> timeout", in
+# file order (the timeout as the bats line passes it, maybe empty).
+declare -a U_FILE=() U_TEST=() U_PROG=() U_TIMEOUT=()
 for bf in "$SUITE"/*/*.bats; do
-	while IFS=$'\t' read -r t p; do
+	while IFS=$'\t' read -r t p to; do
 		U_FILE+=("$bf")
 		U_TEST+=("$t")
 		U_PROG+=("$p")
-	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+).*/\1\t\2/p' "$bf")
+		U_TIMEOUT+=("$to")
+	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+)[[:space:]]*([0-9]*).*/\1\t\2\t\3/p' "$bf")
 done
 ((${#U_PROG[@]})) || die "no test program listed in $SUITE/*/*.bats"
 
@@ -456,7 +458,7 @@ if ((JOBS == 1)); then
 	for i in "${!U_PROG[@]}"; do
 		((U_N[i] > 0)) || continue
 		p=${U_PROG[i]}
-		( set +u +o pipefail; unset PMC_TMPDIR_SET; pmc_run_program "$p" ) \
+		( set +u +o pipefail; unset PMC_TMPDIR_SET; pmc_run_program "$p" "${U_TIMEOUT[i]}" ) \
 			>>"$RESULTS/bats/${p%%/*}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
 	done
 else
