@@ -6,11 +6,13 @@
 # Side by side, in one run on one machine, RUNS times each (default 5):
 #  - the full native suite through ./run_tests.sh --no-build (build excluded);
 #  - every test program alone (its binary, all its cases);
-#  - the two costs the suite cannot cut, each alone: the 1 GiB hugetlb case
-#    (pagemap_hugetlb's hugetlb.anon_pud.entry: the kernel zeroes the page
-#    on the first fault, and in a VM the host backs that memory then) and
-#    the all-PFN read of kpageflags + kpagecount (kpf_typed prints what its
-#    one read took);
+#  - the two costs the suite cannot cut, apart: the 1 GiB hugetlb page's
+#    first fault (the kernel zeroes the page, and in a VM the host backs
+#    that memory then), as pmc-warm reports it from each full run (it takes
+#    that fault in the background), and the 1 GiB case alone
+#    (pagemap_hugetlb's hugetlb.anon_pud.entry, whose page may still be
+#    backed from the program run just before); and the all-PFN read of
+#    kpageflags + kpagecount (kpf_typed prints what its one read took);
 #  - the upstream peer, the mm selftest pagemap_ioctl built by
 #    ci/build-peer.sh from the same kernel source the suite's headers come from.
 # Prints one Markdown table of medians (README, "Speed"): each program, the
@@ -56,7 +58,7 @@ for b in "$BUILD"/tests/*/*; do
 	[[ -x $b && -f $b ]] && progs+=("${b#"$BUILD"/tests/}")
 done
 declare -A t_prog rc_prog
-t_suite= t_peer= t_pud= t_walk= rc_suite= rc_peer= rc_pud= checks=0
+t_suite= t_peer= t_pud= t_walk= t_warm= rc_suite= rc_peer= rc_pud= checks=0
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r busy0 steal0 total0 < <(cpu_jiffies)
 own_cpu >"$BUILD/.bench.own"
@@ -68,6 +70,7 @@ for ((i = 1; i <= runs; i++)); do
 	rc_suite+="$? "
 	last=$(since "$s")
 	t_suite+="$last "
+	t_warm+="$(sed -nE 's/.* faulted in ([0-9.]+) s.*/\1/p' "$BUILD/results/warm.log" 2>/dev/null) "
 	for p in "${progs[@]}"; do
 		s=$(now)
 		timeout -k 5 300 "$BUILD/tests/$p" >"$BUILD/.bench.out" 2>&1
@@ -112,6 +115,7 @@ for p in "${progs[@]}"; do
 done
 printf '| **suite** (run_tests.sh) | %d | **%s** | %s | %s|\n' "$cases" "$m_suite" "$(per "$m_suite" "$cases")" "$rc_suite"
 printf '| runner (suite - sum of programs %.3f) | | %.3f | | |\n' "$sum" "$(awk -v a="$m_suite" -v b="$sum" 'BEGIN { print a - b }')"
+[[ -n ${t_warm// /} ]] && printf '| 1 GiB hugetlb page: reserve + first fault (pmc-warm, background of the suite) | | %s | | |\n' "$(median <<<"$t_warm")"
 [[ -n $t_pud ]] && printf '| 1 GiB hugetlb case alone (%s %s) | 1 | %s | | %s|\n' "${PUD_PROG#*/}" "$PUD_CASE" "$(median <<<"$t_pud")" "$rc_pud"
 [[ -n ${t_walk// /} ]] && printf '| all-PFN read, both files (%s, as it prints) | | %s | | |\n' "${WALK_PROG#*/}" "$(median <<<"$t_walk")"
 printf '| peer pagemap_ioctl (checks) | %d | %s | %s | %s|\n' "$checks" "$m_peer" "$(per "$m_peer" "$checks")" "$rc_peer"
