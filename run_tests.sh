@@ -7,8 +7,11 @@
 #     otherwise prints the exact command and exits 2);
 #  2. restores knobs a killed earlier run left changed (pmc-journal restore);
 #  3. builds (make O=build);
-#  4. runs the bats files tests/*/*.bats: one @test per C program, each run
-#     under timeout(1) by helpers/bats/common.bash;
+#  4. runs the programs the bats files tests/*/*.bats list (one @test per C
+#     program), each under timeout(1) by pmc_run_program of
+#     helpers/bats/common.bash: called directly, one program after the
+#     other (what `bats tests/AREA` does, without bats' cost per test), or
+#     through bats with --jobs N;
 #  5. hands the raw results (one directory, the layout of
 #     helpers/report/pmcr_raw.py) to the results engine
 #     (helpers/report/pmc_report.py: cases, known-issues.txt, fix verdicts
@@ -322,14 +325,16 @@ if ((KINFO)); then
 fi
 
 # ------------------------------------------------------------ discover
-# Units: "bats-file <TAB> @test-name <TAB> area/prog", in file order.
-declare -a U_FILE=() U_TEST=() U_PROG=()
+# Units: "bats-file <TAB> @test-name <TAB> area/prog <TAB> timeout", in
+# file order (the timeout as the bats line passes it, maybe empty).
+declare -a U_FILE=() U_TEST=() U_PROG=() U_TIMEOUT=()
 for bf in "$SUITE"/*/*.bats; do
-	while IFS=$'\t' read -r t p; do
+	while IFS=$'\t' read -r t p to; do
 		U_FILE+=("$bf")
 		U_TEST+=("$t")
 		U_PROG+=("$p")
-	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+).*/\1\t\2/p' "$bf")
+		U_TIMEOUT+=("$to")
+	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+)[[:space:]]*([0-9]*).*/\1\t\2\t\3/p' "$bf")
 done
 ((${#U_PROG[@]})) || die "no test program listed in $SUITE/*/*.bats"
 
@@ -362,10 +367,12 @@ for i in "${!U_PROG[@]}"; do
 	bin=$BUILD/tests/$p
 	cf=$WORK/cases.$i
 	: >"$cf"
-	if [[ -x $bin ]]; then
+	if [[ -x $bin && -z $FILTER ]]; then
+		"$bin" --list >"$cf"
+	elif [[ -x $bin ]]; then
 		while read -r n; do
-			[[ -z $FILTER || $area.$n =~ $FILTER ]] && echo "$n" >>"$cf"
-		done < <("$bin" --list)
+			[[ $area.$n =~ $FILTER ]] && echo "$n"
+		done < <("$bin" --list) >"$cf"
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"
@@ -395,7 +402,7 @@ for i in "${!U_PROG[@]}"; do
 	rm -f "$RESULTS/${U_PROG[i]}".{list,meta,tap,rc,times,missing,cases,log,tsv}
 done
 rm -rf "$RESULTS/bats"
-rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv}
+rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv,warm.log}
 mkdir -p "$RESULTS/bats"
 : >"$RESULTS/programs.txt"
 for i in "${!U_PROG[@]}"; do
@@ -414,26 +421,45 @@ uname -r >"$RESULTS/kernel.txt"
 "$BUILD/bin/pmc-probe" --json >"$RESULTS/features.json" 2>/dev/null || echo '{}' >"$RESULTS/features.json"
 
 # ------------------------------------------------------------ run
-export PMC_BUILD=$BUILD RESULTS_DIR=$RESULTS PMC_FILTER=$FILTER PMC_TIMEOUT=$TIMEOUT PMC_WORK=$WORK
+# PMC_LISTED: PROG.list and PROG.meta are written above (pmc_run_program
+# takes them instead of asking the program again).
+export PMC_BUILD=$BUILD RESULTS_DIR=$RESULTS PMC_FILTER=$FILTER PMC_TIMEOUT=$TIMEOUT PMC_WORK=$WORK \
+	PMC_LISTED=1
 # bats makes its run directories under TMPDIR: inside WORK, so that a killed
 # run leaves none behind; the programs get the caller's TMPDIR back.
 export PMC_TMPDIR_SET=${TMPDIR+1} PMC_TMPDIR_ORIG=${TMPDIR-}
 ((TAP)) || echo "pagemap-conformance on $(uname -r): $total cases in $(printf '%s\n' "${U_N[@]}" | grep -vc '^0$') programs" >&2
 START=$(date +%s.%N)
 
+# A full run keeps a warm 1 GiB hugetlb page for its programs (pmc-warm,
+# helpers/hugetlb.h): faulted once in the background while the first
+# programs run, instead of in pagemap_hugetlb, where its first fault costs
+# 2-3 s in a VM whose host backs the memory then. Its stdin is a pipe
+# closed when the programs are done (or this runner dies); the programs
+# do not inherit it. A filtered run faults the page where a case needs it;
+# another suite (PMC_SUITE_DIR: the self-tests' fake one) gets none.
+WARM_PID=
+if ((HAVE_FILTER == 0)) && is_root && [[ $SUITE == "$PMC_ROOT/tests" && -x $BUILD/bin/pmc-warm ]]; then
+	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$RESULTS/warm.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-)
+	WARM_PID=$!
+else
+	exec {WARMFD}>/dev/null
+fi
+
 if ((JOBS == 1)); then
-	# One bats invocation per area file: programs run one after the other.
-	declare -A seen=()
+	# The programs one after the other, in file order, each through the
+	# bats glue's pmc_run_program (what `bats tests/AREA` runs), called
+	# here without bats: bats costs 25 ms per @test to start and its DEBUG
+	# trap runs on every command of the test (ci/bench.sh: 55 ms per
+	# program in all, 1.7 s a run). In a subshell, as under bats: its skip
+	# ends the program's run (nothing to record, the results are written).
+	# The per-area logs keep what bats would show of a failed program.
+	skip() { exit 0; }
 	for i in "${!U_PROG[@]}"; do
-		f=${U_FILE[i]}
-		[[ -n ${seen[$f]:-} ]] && continue
-		want=0
-		for j in "${!U_PROG[@]}"; do
-			[[ ${U_FILE[j]} == "$f" ]] && ((U_N[j] > 0)) && want=1
-		done
-		seen[$f]=1
-		((want)) || continue
-		TMPDIR=$WORK/tmp bats --tap "$f" >"$RESULTS/bats/$(basename "$f" .bats).log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-
+		((U_N[i] > 0)) || continue
+		p=${U_PROG[i]}
+		( set +u +o pipefail; unset PMC_TMPDIR_SET; pmc_run_program "$p" "${U_TIMEOUT[i]}" ) \
+			>>"$RESULTS/bats/${p%%/*}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
 	done
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
@@ -442,13 +468,15 @@ else
 		((U_N[i] > 0)) || continue
 		while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
 		TMPDIR=$WORK/tmp bats --tap -f "^${U_TEST[i]}\$" "${U_FILE[i]}" \
-			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- &
+			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&- &
 		PIDS+=($!)
 	done
 	wait
 	PIDS=()
 fi
 END=$(date +%s.%N)
+exec {WARMFD}>&-
+[[ -z $WARM_PID ]] || wait "$WARM_PID"
 # Anything a dead program left behind (normally nothing).
 "$BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/journal: /' >&2 || true
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ci/bench-kpage.sh [RUNS]: time the all-PFN invariant walk over
-# /proc/kpageflags + /proc/kpagecount (kpf_typed's kpf_invariants_all_pfns:
-# 64K-entry preads, one thread per CPU) and, for reference, one plain
-# sequential read of each file with dd (the kernel's own cost per entry).
+# ci/bench-kpage.sh [RUNS]: time the all-PFN read of /proc/kpageflags +
+# /proc/kpagecount (kpf_typed's snapshot, read by its first case alone:
+# 64K-entry preads of both files, one thread per CPU) and, for reference,
+# one plain sequential read of each file with dd (the kernel's own cost per
+# entry). Run it under the host lock (flock /tmp/pmc-host.lock).
 # Prints the median of RUNS (default 5) walks in seconds and GiB/s.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,7 +16,7 @@ bin=$ROOT/build/tests/kpageflags/kpf_typed
 times=()
 for ((i = 0; i < runs; i++)); do
 	line=$("$bin" invariants.unassigned_bits.all_pfns 2>&1 | grep -m1 -E 'PFNs \([0-9.]+ GiB\) in')
-	t=$(sed -nE 's/.* in ([0-9.]+) s:.*/\1/p' <<<"$line")
+	t=$(sed -nE 's/.* in ([0-9.]+) s[ ,:(].*/\1/p' <<<"$line")
 	gib=$(sed -nE 's/.*PFNs \(([0-9.]+) GiB\).*/\1/p' <<<"$line")
 	[ -n "$t" ] && times+=("$t")
 done

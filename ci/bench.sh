@@ -6,18 +6,33 @@
 # Side by side, in one run on one machine, RUNS times each (default 5):
 #  - the full native suite through ./run_tests.sh --no-build (build excluded);
 #  - every test program alone (its binary, all its cases);
+#  - the two costs the suite cannot cut, apart: the 1 GiB hugetlb page's
+#    first fault (the kernel zeroes the page, and in a VM the host backs
+#    that memory then), as pmc-warm reports it from each full run (it takes
+#    that fault in the background), and the 1 GiB case alone
+#    (pagemap_hugetlb's hugetlb.anon_pud.entry, whose page may still be
+#    backed from the program run just before); and the all-PFN read of
+#    kpageflags + kpagecount (kpf_typed prints what its one read took);
 #  - the upstream peer, the mm selftest pagemap_ioctl built by
 #    ci/build-peer.sh from the same kernel source the suite's headers come from.
-# Prints medians, time per case (ours) and per check (the peer's: its
-# "ok"/"not ok" lines), and the ratio of the two. A program or run that exits
-# non-zero is still timed; its exit status is shown, since a failing kernel
-# is still a kernel to measure on.
+# Prints one Markdown table of medians (README, "Speed"): each program, the
+# suite, the runner's own share (suite minus the programs), the peer, the
+# time per case (ours) and per check (the peer's "ok"/"not ok" lines) and
+# their ratio; then how busy the machine was meanwhile (/proc/stat, minus
+# what the bench itself used). A program or run that exits non-zero is
+# still timed (its exit status is shown): a failing kernel is still a
+# kernel to measure on.
+#
+# It runs test programs: hold the host lock, `flock /tmp/pmc-host.lock
+# ci/bench.sh`, so that nothing else runs the suite meanwhile.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${1:-5}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: RUNS must be a positive integer" >&2; exit 2; }
 (($#)) && shift
 BUILD=$ROOT/build
+PUD_PROG=pagemap/pagemap_hugetlb PUD_CASE=hugetlb.anon_pud.entry
+WALK_PROG=kpageflags/kpf_typed
 
 "$ROOT/run_tests.sh" --list "$@" >/dev/null || exit 2	# build outside the timing
 peer=$("$ROOT/ci/build-peer.sh") || { echo "bench: the peer did not build" >&2; exit 2; }
@@ -25,43 +40,90 @@ cases=$("$ROOT/run_tests.sh" --no-build --list "$@" | wc -l)
 
 now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.3f", e - s }'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { if (!NR) { print "-"; exit } printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# CPU jiffies of the whole machine: busy (user nice system irq softirq),
+# stolen by the hypervisor, and in all (/proc/stat "cpu" line).
+cpu_jiffies() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; print b, $9, b + $5 + $6 + $9 }' /proc/stat; }
+# CPU seconds used by this script's children so far: bash's `times`, run
+# in this shell (in a command substitution it would count the subshell's).
+own_cpu() {
+	times >"$BUILD/.bench.times"
+	awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$BUILD/.bench.times"
+}
 
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 progs=()
 for b in "$BUILD"/tests/*/*; do
 	[[ -x $b && -f $b ]] && progs+=("${b#"$BUILD"/tests/}")
 done
 declare -A t_prog rc_prog
-t_suite=() t_peer=() rc_suite= rc_peer= checks=0
+t_suite= t_peer= t_pud= t_walk= t_warm= rc_suite= rc_peer= rc_pud= checks=0
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r busy0 steal0 total0 < <(cpu_jiffies)
+own_cpu >"$BUILD/.bench.own"
+own0=$(cat "$BUILD/.bench.own")
+wall0=$(now)
 for ((i = 1; i <= runs; i++)); do
 	s=$(now)
 	"$ROOT/run_tests.sh" --no-build "$@" >/dev/null 2>&1
 	rc_suite+="$? "
-	t_suite+=("$(since "$s")")
+	last=$(since "$s")
+	t_suite+="$last "
+	t_warm+="$(sed -nE 's/.* faulted in ([0-9.]+) s.*/\1/p' "$BUILD/results/warm.log" 2>/dev/null) "
 	for p in "${progs[@]}"; do
 		s=$(now)
-		timeout -k 5 300 "$BUILD/tests/$p" >/dev/null 2>&1
+		timeout -k 5 300 "$BUILD/tests/$p" >"$BUILD/.bench.out" 2>&1
 		rc_prog[$p]+="$? "
 		t_prog[$p]+="$(since "$s") "
+		[[ $p == "$WALK_PROG" ]] &&
+			t_walk+="$(sed -nE 's/.*PFNs \([0-9.]+ GiB\) in ([0-9.]+) s \(read by this case\).*/\1/p' "$BUILD/.bench.out" | head -1) "
 	done
+	if [[ -x $BUILD/tests/$PUD_PROG ]]; then
+		s=$(now)
+		timeout -k 5 300 "$BUILD/tests/$PUD_PROG" "$PUD_CASE" >"$BUILD/.bench.out" 2>&1
+		rc_pud+="$? "
+		t_pud+="$(since "$s") "
+	fi
 	s=$(now)
-	out=$(timeout -k 5 300 "$peer" 2>&1)
+	# In a scratch directory: it leaves files (pagemap_ioctl.c.tmp*) there.
+	out=$(cd "$scratch" && timeout -k 5 300 "$peer" 2>&1)
 	rc_peer+="$? "
-	t_peer+=("$(since "$s")")
+	t_peer+="$(since "$s") "
 	checks=$(grep -cE '^(not )?ok [0-9]+' <<<"$out")
-	echo "run $i: suite ${t_suite[-1]} s, peer ${t_peer[-1]} s" >&2
+	echo "run $i: suite $last s" >&2
 done
+read -r busy1 steal1 total1 < <(cpu_jiffies)
+own_cpu >"$BUILD/.bench.own"
+own1=$(cat "$BUILD/.bench.own")
+wall=$(since "$wall0")
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+rm -f "$BUILD"/.bench.{out,times,own}
 
-m_suite=$(printf '%s\n' "${t_suite[@]}" | median)
-m_peer=$(printf '%s\n' "${t_peer[@]}" | median)
-printf 'bench: kernel %s, %d CPUs, median of %d runs each (build excluded)\n' "$(uname -r)" "$(nproc)" "$runs"
-printf '%-32s %6s %10s %10s  %s\n' "program" "cases" "median s" "ms/case" "exit"
+per() { awk -v m="$1" -v n="$2" 'BEGIN { if (n && m != "-") printf "%.1f", 1000 * m / n; else printf "-" }'; }
+m_suite=$(median <<<"$t_suite")
+m_peer=$(median <<<"$t_peer")
+sum=0
+printf 'bench: kernel %s, %d CPUs, median of %d runs each (build excluded)\n\n' "$(uname -r)" "$(nproc)" "$runs"
+printf '| %s | %s | %s | %s | %s |\n' "program" "cases" "median s" "ms/case" "exit status per run"
+printf '|---|---:|---:|---:|---|\n'
 for p in "${progs[@]}"; do
 	n=$("$BUILD/tests/$p" --list | wc -l)
-	m=$(tr ' ' '\n' <<<"${t_prog[$p]}" | grep . | median)
-	printf '%-32s %6d %10s %10.1f  %s\n' "$p" "$n" "$m" "$(awk -v m="$m" -v n="$n" 'BEGIN { print n ? 1000 * m / n : 0 }')" "${rc_prog[$p]}"
+	m=$(median <<<"${t_prog[$p]}")
+	sum=$(awk -v a="$sum" -v b="$m" 'BEGIN { print a + b }')
+	printf '| %s | %d | %s | %s | %s|\n' "$p" "$n" "$m" "$(per "$m" "$n")" "${rc_prog[$p]}"
 done
-printf '%-32s %6d %10s %10.1f  %s\n' "suite (run_tests.sh)" "$cases" "$m_suite" "$(awk -v m="$m_suite" -v n="$cases" 'BEGIN { print 1000 * m / n }')" "$rc_suite"
-printf '%-32s %6d %10s %10.1f  %s\n' "peer pagemap_ioctl (checks)" "$checks" "$m_peer" "$(awk -v m="$m_peer" -v n="$checks" 'BEGIN { print n ? 1000 * m / n : 0 }')" "$rc_peer"
+printf '| **suite** (run_tests.sh) | %d | **%s** | %s | %s|\n' "$cases" "$m_suite" "$(per "$m_suite" "$cases")" "$rc_suite"
+printf '| runner (suite - sum of programs %.3f) | | %.3f | | |\n' "$sum" "$(awk -v a="$m_suite" -v b="$sum" 'BEGIN { print a - b }')"
+[[ -n ${t_warm// /} ]] && printf '| 1 GiB hugetlb page: reserve + first fault (pmc-warm, background of the suite) | | %s | | |\n' "$(median <<<"$t_warm")"
+[[ -n $t_pud ]] && printf '| 1 GiB hugetlb case alone (%s %s) | 1 | %s | | %s|\n' "${PUD_PROG#*/}" "$PUD_CASE" "$(median <<<"$t_pud")" "$rc_pud"
+[[ -n ${t_walk// /} ]] && printf '| all-PFN read, both files (%s, as it prints) | | %s | | |\n' "${WALK_PROG#*/}" "$(median <<<"$t_walk")"
+printf '| peer pagemap_ioctl (checks) | %d | %s | %s | %s|\n' "$checks" "$m_peer" "$(per "$m_peer" "$checks")" "$rc_peer"
+echo
 awk -v a="$m_suite" -v c="$cases" -v b="$m_peer" -v k="$checks" \
 	'BEGIN { if (c && k && b > 0) printf "ratio: our time per case / the peer'"'"'s time per check = %.2f\n", (a / c) / (b / k) }'
+awk -v b0="$busy0" -v b1="$busy1" -v s0="$steal0" -v s1="$steal1" -v t0="$total0" -v t1="$total1" \
+	-v o0="$own0" -v o1="$own1" -v w="$wall" -v n="$(nproc)" -v l0="$load0" -v l1="$load1" 'BEGIN {
+	hz = (t1 - t0) / (w * n); busy = (b1 - b0) / hz; own = o1 - o0; c = w * n
+	printf "machine: %d CPUs, %.0f s of bench: %.0f%% busy (%.0f%% the bench, %.0f%% everything else), %.0f%% stolen by the host; load average %s at the start, %s at the end\n",
+		n, w, 100 * busy / c, 100 * own / c, 100 * (busy - own) / c, 100 * (s1 - s0) / hz / c, l0, l1 }'

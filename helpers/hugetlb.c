@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +39,32 @@ long hugetlb_free_pages(size_t hpsize)
 	return r ? r : (long)v;
 }
 
+static void warm_marker(size_t hpsize, char *out, size_t len)
+{
+	snprintf(out, len, "%s/hugetlb-warm-%zukB", pmc_state_dir(), hpsize >> 10);
+}
+
+/* Warm pages of that size the run holds, once their warming is over. */
+static unsigned long warm_pages(size_t hpsize)
+{
+	char path[PATH_MAX];
+	uint64_t n;
+	int fd;
+
+	warm_marker(hpsize, path, sizeof(path));
+	if (!pmc_exists(path))
+		return 0;
+	/* Bounded: a warming that takes longer leaves us the plain way. */
+	fd = pmc_lock("hugetlb-warm", 60);
+	if (fd < 0)
+		return 0;
+	pmc_unlock(fd);
+	return pmc_read_u64(path, &n) ? 0 : (unsigned long)n;
+}
+
 const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long n)
 {
+	unsigned long warm = warm_pages(hpsize);
 	char val[32];
 	uint64_t nr;
 	long fr;
@@ -63,6 +89,12 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
 	if (fr < 0) {
 		hugetlb_release(p);
 		return "hugetlb pool not readable";
+	}
+	/* The run's warm pages, free: ours as they are (hugetlb.h). */
+	if (warm >= n && fr >= (long)n) {
+		p->n = n;
+		p->nr_path[0] = 0;	/* nothing to restore */
+		return NULL;
 	}
 	/* Pages already free in the pool are someone's reservation or
 	 * leftovers: we add ours on top and need n more free ones. */
@@ -91,6 +123,75 @@ void hugetlb_release(struct hugetlb_pool *p)
 	if (p->lock_fd >= 0)
 		pmc_unlock(p->lock_fd);
 	p->lock_fd = -1;
+}
+
+static int write_new(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		e = -EIO;
+	close(fd);
+	return e;
+}
+
+const char *hugetlb_warm_hold(struct hugetlb_pool *p, size_t hpsize, unsigned long n)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (__builtin_ctzl(hpsize) << MAP_HUGE_SHIFT);
+	int warm_fd = pmc_lock("hugetlb-warm", 60);
+	char path[PATH_MAX], val[32];
+	const char *why;
+	void *addr;
+
+	memset(p, 0, sizeof(*p));
+	p->lock_fd = -1;
+	if (warm_fd < 0)
+		return "hugetlb warm lock not obtained";
+	why = hugetlb_reserve(p, hpsize, n);
+	if (why) {
+		pmc_unlock(warm_fd);
+		return why;
+	}
+	warm_marker(hpsize, path, sizeof(path));
+	snprintf(val, sizeof(val), "%lu\n", n);
+	if (journal_add(J_FILE, path) || write_new(path, val)) {
+		hugetlb_warm_drop(p);
+		pmc_unlock(warm_fd);
+		return "warm marker not writable";
+	}
+	/* The programs may use the pool's other sizes meanwhile; this size
+	 * waits on the warm lock (warm_pages()). */
+	pmc_unlock(p->lock_fd);
+	p->lock_fd = -1;
+	addr = mmap(NULL, n * hpsize, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (addr == MAP_FAILED) {
+		hugetlb_warm_drop(p);
+		pmc_unlock(warm_fd);
+		return "warm hugetlb pages not mappable";
+	}
+	/* One write per page: the kernel zeroes all of it on the fault. */
+	for (unsigned long i = 0; i < n; i++)
+		((volatile char *)addr)[i * hpsize] = 1;
+	munmap(addr, n * hpsize);
+	pmc_unlock(warm_fd);
+	return NULL;
+}
+
+void hugetlb_warm_drop(struct hugetlb_pool *p)
+{
+	char path[PATH_MAX];
+
+	if (!p->hpsize)
+		return;
+	warm_marker(p->hpsize, path, sizeof(path));
+	/* Marker first: from here on nobody counts on the pages. */
+	journal_undo(path);
+	if (p->lock_fd < 0)
+		p->lock_fd = pmc_lock("hugetlb", 60);
+	hugetlb_release(p);
+	p->hpsize = 0;
 }
 
 static int size_log2(size_t v)

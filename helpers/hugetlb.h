@@ -26,8 +26,28 @@ struct hugetlb_pool {
 };
 
 /* Reserve n pages of hpsize. NULL or a static reason ("hugetlb pages could
- * not be reserved", "hugetlb size not supported"). */
+ * not be reserved", "hugetlb size not supported"). Takes the run's warm
+ * pages of that size when there are enough of them (below). */
 const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long n);
+
+/*
+ * Warm pages: a page is zeroed by the kernel on its first fault, and in a
+ * VM the host backs guest memory on its first touch: 2-3 s for a 1 GiB
+ * page on this machine's hypervisor, 0.05 s for one faulted before. A
+ * page freed to the buddy allocator loses that (free page reporting hands
+ * it back to the host); one kept in the hugetlb pool does not. For a full
+ * run, run_tests.sh starts pmc-warm, which reserves one page of the PUD
+ * size through the journal (pmc_lock "hugetlb" while it does), records
+ * them in a marker file, faults it once in the background while other
+ * programs run (pmc_lock "hugetlb-warm" meanwhile) and keeps it in the pool
+ * until the run ends. hugetlb_reserve() of n pages of that size waits for
+ * the warming, then uses the warm pages as they are when at least n of
+ * them are free: nothing to write or restore, the same proofs after the
+ * write (free_hugepages drops by n). hugetlb_warm_hold() is pmc-warm's
+ * part: NULL or a reason; hugetlb_warm_drop() gives the pages back.
+ */
+const char *hugetlb_warm_hold(struct hugetlb_pool *p, size_t hpsize, unsigned long n);
+void hugetlb_warm_drop(struct hugetlb_pool *p);
 /* Give the pages back (nr_hugepages restored) and unlock. Idempotent. */
 void hugetlb_release(struct hugetlb_pool *p);
 

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "entry.h"
 #include "probe.h"
@@ -90,14 +91,181 @@ uint64_t zoneinfo_max_pfn(void)
 
 /*
  * The walk is bound by the kernel's per-entry cost (stable_page_flags() +
- * put_user(), about 100 ns), so chunks are shared out between one worker
- * per CPU (at most KPAGE_WALKERS). Each chunk is read with the entry
- * before it, so the callback sees the previous PFN's flags in prev[0]...
- * flags[-1]: flags points one past the extra entry. Callbacks run under a
- * mutex, in any chunk order.
+ * put_user(), about 100 ns), so chunks are shared out between one reader
+ * per CPU (at most KPAGE_WALKERS), each reading a chunk of kpageflags and
+ * the same chunk of kpagecount back to back.
  */
 #define KPAGE_WALKERS 4
 
+/*
+ * The program-wide snapshot (pagetype.h): one MAP_SHARED mapping made in the
+ * runner before the cases fork, a header page, then the flags (one leading
+ * 0 entry: flags[-1] of PFN 0) and the counts of cap PFNs.
+ */
+#define SNAP_EMPTY	0
+#define SNAP_READY	1
+#define SNAP_MAX_BYTES	(UINT64_C(1) << 30)	/* 64M PFNs: 256 GiB of 4K pages */
+
+struct snap_hdr {
+	uint64_t state;		/* SNAP_EMPTY or SNAP_READY */
+	uint64_t cap;		/* PFNs the mapping has room for */
+	uint64_t nr;		/* PFNs read (when READY) */
+	uint64_t read_ns;	/* how long reading them took */
+	pid_t reader;		/* the case process that read them */
+};
+
+static struct snap_hdr *snap;
+
+static size_t snap_hdr_len(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t *snap_flags(void)
+{
+	return (uint64_t *)((char *)snap + snap_hdr_len()) + 1;
+}
+
+static uint64_t *snap_counts(void)
+{
+	return snap_flags() + snap->cap;
+}
+
+int kpage_snapshot_share(void)
+{
+	int64_t nr = kpage_nr_pfns();
+	size_t len;
+	void *p;
+
+	if (snap)
+		return 0;
+	if (nr <= 0)
+		return nr ? (int)nr : -ENODATA;
+	if ((uint64_t)nr * 2 * sizeof(uint64_t) > SNAP_MAX_BYTES)
+		return -E2BIG;
+	len = snap_hdr_len() + ((size_t)nr * 2 + 1) * sizeof(uint64_t);
+	/* Untouched until a case reads the snapshot: no memory before that. */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	snap = p;
+	snap->cap = (uint64_t)nr;
+	return 0;
+}
+
+struct reader {
+	pthread_mutex_t lock;
+	uint64_t next, nr;
+	int err;
+	uint64_t *flags, *counts;	/* destination, indexed by PFN */
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The next chunk of [0, nr) to read (*want PFNs from the one returned), or
+ * nr when none is left. Under the caller's lock. */
+static uint64_t claim_chunk(uint64_t *next, uint64_t nr, uint64_t *want)
+{
+	uint64_t pfn = *next;
+
+	if (pfn >= nr)
+		return nr;
+	*want = nr - pfn < KPAGE_CHUNK ? nr - pfn : KPAGE_CHUNK;
+	*next += *want;
+	return pfn;
+}
+
+static void *read_worker(void *p)
+{
+	struct reader *w = p;
+
+	for (;;) {
+		uint64_t pfn, want = 0;
+		ssize_t a, b;
+
+		pthread_mutex_lock(&w->lock);
+		pfn = w->err ? w->nr : claim_chunk(&w->next, w->nr, &want);
+		pthread_mutex_unlock(&w->lock);
+		if (pfn >= w->nr)
+			break;
+		a = kpage_read(KPAGEFLAGS, pfn, w->flags + pfn, want);
+		b = kpage_read(KPAGECOUNT, pfn, w->counts + pfn, want);
+		if (a < 0 || b < 0 || (uint64_t)a != want || (uint64_t)b != want) {
+			pthread_mutex_lock(&w->lock);
+			if (!w->err)
+				w->err = a < 0 ? (int)a : b < 0 ? (int)b : -ENODATA;
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	return NULL;
+}
+
+/* fn(arg) in one thread per CPU (at most KPAGE_WALKERS), or in the caller
+ * when no thread starts; returns when all are done. */
+static void run_per_cpu(void *(*fn)(void *), void *arg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t t[KPAGE_WALKERS];
+	int n = cpus < 1 ? 1 : cpus > KPAGE_WALKERS ? KPAGE_WALKERS : (int)cpus, started = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!pthread_create(&t[started], NULL, fn, arg))
+			started++;
+	if (!started)
+		fn(arg);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* Read PFNs [0, nr) of both files into flags[] and counts[]: 0 or -errno. */
+static int read_all(uint64_t nr, uint64_t *flags, uint64_t *counts)
+{
+	struct reader w = { .lock = PTHREAD_MUTEX_INITIALIZER, .nr = nr,
+			    .flags = flags, .counts = counts };
+
+	run_per_cpu(read_worker, &w);
+	return w.err;
+}
+
+const struct kpage_snapshot *kpage_snapshot(void)
+{
+	static struct kpage_snapshot s;
+	int64_t nr;
+	double t0;
+
+	if (!snap)
+		return NULL;
+	if (snap->state != SNAP_READY) {
+		/* The cases run one at a time: an EMPTY snapshot is nobody's
+		 * (a case killed while reading leaves it EMPTY, not READY). */
+		nr = kpage_nr_pfns();
+		if (nr <= 0 || (uint64_t)nr > snap->cap)
+			return NULL;	/* memory hot-added since: stream */
+		t0 = mono_s();
+		if (read_all((uint64_t)nr, snap_flags(), snap_counts()))
+			return NULL;
+		snap->read_ns = (uint64_t)((mono_s() - t0) * 1e9);
+		snap->nr = (uint64_t)nr;
+		snap->reader = getpid();
+		__atomic_store_n(&snap->state, SNAP_READY, __ATOMIC_RELEASE);
+	}
+	s.nr = snap->nr;
+	s.flags = snap_flags();
+	s.counts = snap_counts();
+	s.read_s = snap->read_ns / 1e9;
+	s.read_here = snap->reader == getpid();
+	return &s;
+}
+
+/* The streaming walk (no snapshot): each chunk is read with the entry
+ * before it, so the callback sees the previous PFN's flags in flags[-1]. */
 struct walker {
 	pthread_mutex_t lock;
 	uint64_t next, nr;
@@ -115,21 +283,16 @@ static void *walk_worker(void *p)
 	uint64_t *counts = malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
 
 	for (;;) {
-		uint64_t pfn, want, from;
+		uint64_t pfn, want = 0, from;
 		ssize_t a, b;
 
 		pthread_mutex_lock(&w->lock);
-		if (w->stop || w->next >= w->nr || !flags || !counts) {
-			if (!flags || !counts)
-				w->err = -ENOMEM;
-			pthread_mutex_unlock(&w->lock);
-			break;
-		}
-		pfn = w->next;
-		w->next += KPAGE_CHUNK;
+		if (!flags || !counts)
+			w->err = -ENOMEM;
+		pfn = w->stop || w->err ? w->nr : claim_chunk(&w->next, w->nr, &want);
 		pthread_mutex_unlock(&w->lock);
-
-		want = w->nr - pfn < KPAGE_CHUNK ? w->nr - pfn : KPAGE_CHUNK;
+		if (pfn >= w->nr)
+			break;
 		from = pfn ? pfn - 1 : 0;
 		flags[0] = counts[0] = 0;
 		a = kpage_read(KPAGEFLAGS, from, flags + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
@@ -159,17 +322,21 @@ static void *walk_worker(void *p)
 int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg)
 {
 	struct walker w = { .lock = PTHREAD_MUTEX_INITIALIZER, .nr = nr, .fn = fn, .arg = arg };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t t[KPAGE_WALKERS];
-	int n = cpus < 1 ? 1 : cpus > KPAGE_WALKERS ? KPAGE_WALKERS : (int)cpus, started = 0;
+	const struct kpage_snapshot *s = kpage_snapshot();
 
-	for (int i = 0; i < n; i++)
-		if (!pthread_create(&t[started], NULL, walk_worker, &w))
-			started++;
-	if (!started)
-		walk_worker(&w);
-	for (int i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
+	if (s && nr == s->nr) {
+		int64_t done = 0;
+
+		for (uint64_t pfn = 0; pfn < nr; pfn += KPAGE_CHUNK) {
+			size_t k = nr - pfn < KPAGE_CHUNK ? (size_t)(nr - pfn) : KPAGE_CHUNK;
+
+			done += (int64_t)k;
+			if (!fn(pfn, s->flags + pfn, s->counts + pfn, k, arg))
+				break;
+		}
+		return done;
+	}
+	run_per_cpu(walk_worker, &w);
 	return w.err ? w.err : w.done;
 }
 
@@ -193,10 +360,17 @@ static bool find_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
-	uint64_t *flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
-	int64_t nr = kpage_nr_pfns();
+	const struct kpage_snapshot *s = kpage_snapshot();
+	uint64_t *flags;
+	int64_t nr;
 
+	if (s) {
+		find_fn(0, s->flags, s->counts, (size_t)s->nr, &a);
+		return a.found;
+	}
 	/* kpageflags only: half the cost of a full walk. */
+	flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
+	nr = kpage_nr_pfns();
 	for (uint64_t pfn = 0; flags && nr > 0 && pfn < (uint64_t)nr && a.found < max;
 	     pfn += KPAGE_CHUNK) {
 		ssize_t n = kpage_read(KPAGEFLAGS, pfn, flags, KPAGE_CHUNK);

@@ -6,7 +6,8 @@
  * (NOPAGE: holes in the memory map).
  *
  * The walk reads kpageflags and kpagecount in big chunks (KPAGE_CHUNK
- * entries per pread) and hands them to a callback. Pages change under the
+ * entries per pread), once per program when it shares a snapshot, and
+ * hands them to a callback. Pages change under the
  * walk (other processes allocate and free): each chunk of the two files is
  * read back to back, and callers only assert invariants that a page keeps
  * while it stays in one state, and re-read a single PFN before failing.
@@ -37,16 +38,43 @@ int64_t kpage_nr_pfns(void);
 /* The end of the highest zone in /proc/zoneinfo (start_pfn + spanned). */
 uint64_t zoneinfo_max_pfn(void);
 
-/* Walk [0, nr) in chunks, one reader thread per CPU; fn gets parallel
- * arrays for n PFNs from 'first', and flags[-1] is the flags of PFN
- * first - 1 (0 for PFN 0). Calls are serialised but in no particular chunk
- * order. fn returns false to stop. Returns PFNs visited or -errno. */
+/*
+ * One read of both files over every PFN, shared by all the cases of a
+ * program: reading them costs the kernel about 100 ns per entry (0.5 s for
+ * 24 GiB on two CPUs), the same for every reader, so a program whose cases
+ * each need the whole of memory reads it once. kselftest_harness forks a
+ * process per case: kpage_snapshot_share() maps the (untouched) room for it
+ * MAP_SHARED and must run in the runner before the cases fork (a
+ * constructor of the test program). The first case that calls
+ * kpage_snapshot() reads it (chunks of both files back to back, one reader
+ * per CPU), the later ones get the same snapshot; a case killed while
+ * reading leaves it unread for the next. A snapshot is as old as the first
+ * case that read it: callers re-read a PFN alone before failing on it.
+ * Without the shared room (not root, more than 64M PFNs) kpage_snapshot()
+ * is NULL and kpage_walk()/kpage_find() stream the files as they go.
+ */
+struct kpage_snapshot {
+	uint64_t nr;			/* PFNs: [0, nr) */
+	const uint64_t *flags;		/* flags[-1] is 0 */
+	const uint64_t *counts;
+	double read_s;			/* what reading both files took */
+	bool read_here;			/* read by this case, not an earlier one */
+};
+int kpage_snapshot_share(void);
+const struct kpage_snapshot *kpage_snapshot(void);
+
+/* Walk [0, nr) in chunks; fn gets parallel arrays for n PFNs from 'first',
+ * and flags[-1] is the flags of PFN first - 1 (0 for PFN 0). From the
+ * program's snapshot when there is one of nr PFNs, in PFN order; else one
+ * reader thread per CPU, calls serialised but in no particular chunk order.
+ * fn returns false to stop. Returns PFNs visited or -errno. */
 typedef bool (*kpage_walk_fn)(uint64_t first, const uint64_t *flags,
 			      const uint64_t *counts, size_t n, void *arg);
 int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);
 
-/* Up to max PFNs whose flags match (flags & mask) == want, found by a walk
- * (lowest first). Returns the number found. */
+/* Up to max PFNs whose flags match (flags & mask) == want, lowest first,
+ * from the program's snapshot when there is one, else by a walk. Returns
+ * the number found. */
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
 
 /*
