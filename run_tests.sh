@@ -7,11 +7,9 @@
 #     otherwise prints the exact command and exits 2);
 #  2. restores knobs a killed earlier run left changed (pmc-journal restore);
 #  3. builds (make O=build);
-#  4. runs the programs the bats files tests/*/*.bats list (one @test per C
-#     program), each under timeout(1) by pmc_run_program of
-#     helpers/bats/common.bash: called directly, one program after the
-#     other (what `bats tests/AREA` does, without bats' cost per test), or
-#     through bats with --jobs N;
+#  4. runs the bats files tests/*/*.bats: one @test per C program, each run
+#     under timeout(1) by helpers/bats/common.bash (one bats per area file,
+#     or one per program with --jobs N);
 #  5. hands the raw results (one directory, the layout of
 #     helpers/report/pmcr_raw.py) to the results engine
 #     (helpers/report/pmc_report.py: cases, known-issues.txt, fix verdicts
@@ -447,19 +445,21 @@ else
 fi
 
 if ((JOBS == 1)); then
-	# The programs one after the other, in file order, each through the
-	# bats glue's pmc_run_program (what `bats tests/AREA` runs), called
-	# here without bats: bats costs 25 ms per @test to start and its DEBUG
-	# trap runs on every command of the test (ci/bench.sh: 55 ms per
-	# program in all, 1.7 s a run). In a subshell, as under bats: its skip
-	# ends the program's run (nothing to record, the results are written).
-	# The per-area logs keep what bats would show of a failed program.
-	skip() { exit 0; }
+	# One bats invocation per area file: programs run one after the other.
+	# bats starts each @test in ~25 ms (ci/bench.sh's runner row); the glue
+	# keeps its loops out of bats' DEBUG trap (helpers/bats/common.bash).
+	declare -A seen=()
 	for i in "${!U_PROG[@]}"; do
-		((U_N[i] > 0)) || continue
-		p=${U_PROG[i]}
-		( set +u +o pipefail; unset PMC_TMPDIR_SET; pmc_run_program "$p" "${U_TIMEOUT[i]}" ) \
-			>>"$RESULTS/bats/${p%%/*}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
+		f=${U_FILE[i]}
+		[[ -n ${seen[$f]:-} ]] && continue
+		want=0
+		for j in "${!U_PROG[@]}"; do
+			[[ ${U_FILE[j]} == "$f" ]] && ((U_N[j] > 0)) && want=1
+		done
+		seen[$f]=1
+		((want)) || continue
+		TMPDIR=$WORK/tmp bats --tap "$f" >"$RESULTS/bats/$(basename "$f" .bats).log" 2>&1 \
+			{LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
 	done
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
