@@ -97,35 +97,6 @@ FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
 FIXTURE_VARIANT_ADD(kpf_user, anon_lazyfree) {
 	.state = S_ANON_LAZYFREE, .set = KF_ANON | KF_MMAP | KF_UPTODATE | KF_LRU };
 
-/*
- * Written private anon, settled on the LRU first (folio_mark_lazyfree()
- * moves only folios already on it), then MADV_FREE. Oracle, not kpageflags:
- * smaps LazyFree (anon, not swap-backed, clean) covers the whole range.
- * MADV_FREE refused: SKIP; accepted but LazyFree short: state_broken (FAIL).
- */
-static const char *lazyfree_build(struct region *r)
-{
-	const char *why = anon_build(r, NPAGES, ANON_WRITTEN);
-	long kb;
-
-	if (!why)
-		why = lru_settle(r);
-	if (why)
-		return why;
-	if (madvise(r->addr, r->len, MADV_FREE))
-		return "MADV_FREE refused";
-	why = lru_settle(r);
-	if (why)
-		return why;
-	kb = smaps_kb(r->addr, r->len, "LazyFree");
-	if (kb < 0)
-		return "smaps unreadable";
-	if ((size_t)kb * 1024 != r->len)
-		return state_broken("MADV_FREE accepted on %p (%zu kB written) but smaps LazyFree is %ld kB",
-				    r->addr, r->len / 1024, kb);
-	return NULL;
-}
-
 static const char *build(struct region *r, enum user_state s)
 {
 	const char *why = NULL;
@@ -158,7 +129,7 @@ static const char *build(struct region *r, enum user_state s)
 			why = "munlock refused";
 		return why;
 	case S_ANON_LAZYFREE:
-		return lazyfree_build(r);
+		return anon_lazyfree_build(r, NPAGES);
 	}
 	return "unknown state";
 }
