@@ -79,10 +79,6 @@ FIXTURE_VARIANT(state) {
 	const char *any_why;
 };
 
-/* Not populated and not uffd-wp: the kernel answers WRITTEN by whether a
- * page table happens to exist (pte_none is "written", a PMD hole is not);
- * "written since write-protected" has no meaning without uffd-wp. */
-#define UNARMED_HOLE "WRITTEN has no meaning for an unpopulated page without uffd-wp"
 
 #define ALL_CATS	(SCAN_BASE_CATEGORIES | PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD)
 /* SOFT_DIRTY is classified in setup (VM_SOFTDIRTY / CONFIG_MEM_SOFT_DIRTY). */
@@ -92,7 +88,7 @@ FIXTURE_VARIANT(state) {
 		.clear = ALL_CATS & ~(s_) & ~(a_) & ~PAGE_IS_SOFT_DIRTY, \
 	}
 
-V(anon_untouched, S_ANON_UNTOUCHED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
+V(anon_untouched, S_ANON_UNTOUCHED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
 V(anon_written, S_ANON_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 V(anon_zero_page, S_ANON_ZERO, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_PFNZERO, 0, NULL);
 V(huge_zero_page, S_HUGE_ZERO,
@@ -106,7 +102,7 @@ V(file_private_written, S_FILE_PRIVATE_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRITTE
 V(file_shared_written, S_FILE_SHARED_WRITTEN,
   PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE, 0, NULL);
 /* no PTE: FILE comes from the folio, so an unmapped page is not FILE */
-V(file_untouched, S_FILE_UNTOUCHED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
+V(file_untouched, S_FILE_UNTOUCHED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
 V(memfd_shared, S_MEMFD_SHARED, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE, 0, NULL);
 V(thp_pmd, S_THP_PMD, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE, 0, NULL);
 /* HUGE means "mapped by a huge entry": a PTE-mapped THP is not HUGE */
@@ -143,7 +139,7 @@ V(memfd_private_written, S_MEMFD_PRIVATE_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRIT
 /* shmem swap-out unmaps the folio (the PTE reads none) and keeps the swap
  * entry in the page cache, which the page walk never reads: not SWAPPED,
  * not PRESENT, and no folio to call FILE. */
-V(shmem_swapped, S_SHMEM_SWAPPED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
+V(shmem_swapped, S_SHMEM_SWAPPED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
 /* a PROT_NONE PTE is still pte_present() (_PAGE_PROTNONE) */
 V(prot_none, S_PROT_NONE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* MADV_FREE clears the PTE's dirty and young bits, not uffd-wp, and keeps
