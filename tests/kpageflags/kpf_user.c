@@ -2,7 +2,8 @@
 /*
  * /proc/kpageflags and /proc/kpagecount of the pages behind ordinary user
  * mappings: private anon, shared anon, memfd (shmem), private and shared
- * file mappings, mlocked and munlocked anon, lazily freed anon (MADV_FREE).
+ * file mappings, mlocked and munlocked anon, lazily freed anon (MADV_FREE),
+ * private anon shared with a forked child (before copy on write).
  *
  * For every variant:
  *  1. build the state (helpers: state, file), then drain every CPU's LRU
@@ -14,7 +15,8 @@
  *     ANON; page cache: MMAP UPTODATE without ANON/SWAPBACKED; lazyfree
  *     anon: ANON without SWAPBACKED (the only such page); KSM, THP,
  *     typed bits and the rest clear everywhere;
- *  3. kpagecount is 1 on every page (mapped once);
+ *  3. kpagecount is 1 on every page (mapped once), 2 on the pages a forked
+ *     child maps too;
  *  4. page cache: DIRTY after a write through the mapping, clear after
  *     fsync; mlock: UNEVICTABLE set, and clear again after munlock;
  *  5. page cache aging: REFERENCED after one read(), ACTIVE (REFERENCED
@@ -29,6 +31,7 @@
 
 #include "pmc_test.h"
 #include "file.h"
+#include "fork.h"
 #include "lru.h"
 #include "pagetype.h"
 #include "state.h"
@@ -51,6 +54,7 @@ enum user_state {
 
 FIXTURE(kpf_user) {
 	struct region r;
+	struct child c;
 };
 
 FIXTURE_VARIANT(kpf_user) {
@@ -58,6 +62,7 @@ FIXTURE_VARIANT(kpf_user) {
 	uint64_t set;		/* required set; everything else documented is clear ... */
 	uint64_t any;		/* ... except these */
 	const char *why;
+	bool fork;		/* then fork a child that maps the pages too */
 };
 
 #define ANON_BITS (KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU)
@@ -89,6 +94,11 @@ FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
 	.state = S_MLOCKED, .set = ANON_BITS | KF_UNEVICTABLE | KF_REFERENCED };
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
 	.state = S_MUNLOCKED, .set = ANON_BITS | KF_REFERENCED };
+/* fork() maps the same folios in the child (copy_present_pte() write-
+ * protects both PTEs and clears PG_anon_exclusive, which kpageflags does
+ * not export): the folio flags of anon_private; kpagecount 2. */
+FIXTURE_VARIANT_ADD(kpf_user, anon_forked) {
+	.state = S_ANON_PRIVATE, .set = ANON_BITS, .fork = true };
 /* MADV_FREE of written private anon: madvise_free_pte_range() cleans the
  * PTEs and the folio (PG_dirty), folio_mark_lazyfree() then clears
  * PG_swapbacked, PG_active and PG_referenced and moves the folio to the
@@ -138,12 +148,17 @@ FIXTURE_SETUP(kpf_user)
 {
 	self->r.fd = -1;
 	REQUIRE_PFNS();
+	self->c.pid = -1;
 	BUILD(build(&self->r, variant->state));
 	BUILD(lru_settle(&self->r));
+	if (variant->fork)
+		BUILD(child_start(&self->c));	/* proof: the child answers (fork.h) */
 }
 
 FIXTURE_TEARDOWN(kpf_user)
 {
+	if (self->c.pid > 0)
+		child_stop(&self->c);
 	region_unmap(&self->r);
 }
 
@@ -178,7 +193,7 @@ TEST_F(kpf_user, count)
 
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
 	for (size_t i = 0; i < NPAGES; i++) {
-		EXPECT_EQ(1ULL, (unsigned long long)p[i].count) {
+		EXPECT_EQ(variant->fork ? 2ULL : 1ULL, (unsigned long long)p[i].count) {
 			TH_LOG("page %zu", i);
 		}
 	}
