@@ -11,6 +11,10 @@
  *    is waited for (bounded), LRU batches drained.
  * 3. Whole KPF word: SWAPCACHE with ANON SWAPBACKED MMAP UPTODATE LRU; not
  *    dirty, not under writeback, not KSM; kpagecount 1.
+ * 4. After swapoff (swapoff_build; proof: smaps Rss covers the range, Swap
+ *    0): the pages are plain anon again: SWAPCACHE clear, DIRTY set
+ *    (folio_free_swap() dirties the folio it drops from the swap cache: the
+ *    only copy is now in memory), kpagecount 1.
  * Requirements: root, CONFIG_SWAP, a filesystem with swap file support.
  */
 #include <sys/mman.h>
@@ -58,6 +62,45 @@ TEST_F(kpf_swap, swapcache)
 	kpf_anon_ksm_rule(&x);
 	BUILD(swap_cache_build(&self->r, &self->s));
 	BUILD(lru_settle(&self->r));
+	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	for (size_t i = 0; i < NPAGES; i++) {
+		EXPECT_KPF(&x, p[i].flags, "page %zu", i);
+		EXPECT_EQ(1ULL, (unsigned long long)p[i].count);
+	}
+}
+
+FIXTURE(kpf_swapoff) {
+	struct swap_area s;
+	struct region r;
+};
+
+FIXTURE_SETUP(kpf_swapoff)
+{
+	self->r.fd = -1;
+	self->s.lock_fd = -1;
+	REQUIRE_PFNS();
+	BUILD(swap_setup(&self->s, SWAP_AREA_PAGES));
+	BUILD(swapoff_build(&self->r, NPAGES, &self->s));
+	BUILD(lru_settle(&self->r));
+}
+
+FIXTURE_TEARDOWN(kpf_swapoff)
+{
+	region_unmap(&self->r);
+	swap_teardown(&self->s);
+}
+
+TEST_F(kpf_swapoff, anon_back)
+{
+	struct kpf_expect x = {
+		.set = KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU | KF_DIRTY,
+		.any = KF_ACTIVE | KF_REFERENCED, .any_why = WHY_REFAULT,
+	};
+	struct kpage p[NPAGES];
+
+	x.clear = KF_CHECKED & ~x.set & ~x.any;
+	kpf_idle_rule(&x);
+	kpf_anon_ksm_rule(&x);
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
 	for (size_t i = 0; i < NPAGES; i++) {
 		EXPECT_KPF(&x, p[i].flags, "page %zu", i);
