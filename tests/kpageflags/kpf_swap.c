@@ -49,24 +49,31 @@ FIXTURE_TEARDOWN(kpf_swap)
 	swap_teardown(&self->s);
 }
 
-TEST_F(kpf_swap, swapcache)
+/* Every page of r: the whole KPF word ('set', ACTIVE and REFERENCED don't
+ * care, the rest clear) and kpagecount 1. */
+static void expect_pages(struct __test_metadata *_metadata, const struct region *r, uint64_t set)
 {
 	struct kpf_expect x = {
-		.set = KF_SWAPCACHE | KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU,
-		.any = KF_ACTIVE | KF_REFERENCED, .any_why = WHY_REFAULT,
+		.set = set, .any = KF_ACTIVE | KF_REFERENCED, .any_why = WHY_REFAULT,
 	};
 	struct kpage p[NPAGES];
 
 	x.clear = KF_CHECKED & ~x.set & ~x.any;
 	kpf_idle_rule(&x);
 	kpf_anon_ksm_rule(&x);
-	BUILD(swap_cache_build(&self->r, &self->s));
-	BUILD(lru_settle(&self->r));
-	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
+	ASSERT_EQ(0, kpage_of(r->addr, NPAGES, p));
 	for (size_t i = 0; i < NPAGES; i++) {
 		EXPECT_KPF(&x, p[i].flags, "page %zu", i);
 		EXPECT_EQ(1ULL, (unsigned long long)p[i].count);
 	}
+}
+
+TEST_F(kpf_swap, swapcache)
+{
+	BUILD(swap_cache_build(&self->r, &self->s));
+	BUILD(lru_settle(&self->r));
+	expect_pages(_metadata, &self->r,
+		     KF_SWAPCACHE | KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU);
 }
 
 FIXTURE(kpf_swapoff) {
@@ -92,20 +99,8 @@ FIXTURE_TEARDOWN(kpf_swapoff)
 
 TEST_F(kpf_swapoff, anon_back)
 {
-	struct kpf_expect x = {
-		.set = KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU | KF_DIRTY,
-		.any = KF_ACTIVE | KF_REFERENCED, .any_why = WHY_REFAULT,
-	};
-	struct kpage p[NPAGES];
-
-	x.clear = KF_CHECKED & ~x.set & ~x.any;
-	kpf_idle_rule(&x);
-	kpf_anon_ksm_rule(&x);
-	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
-	for (size_t i = 0; i < NPAGES; i++) {
-		EXPECT_KPF(&x, p[i].flags, "page %zu", i);
-		EXPECT_EQ(1ULL, (unsigned long long)p[i].count);
-	}
+	expect_pages(_metadata, &self->r,
+		     KF_ANON | KF_SWAPBACKED | KF_MMAP | KF_UPTODATE | KF_LRU | KF_DIRTY);
 }
 
 PMC_MAIN
