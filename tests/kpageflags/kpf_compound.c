@@ -2,7 +2,8 @@
 /*
  * /proc/kpageflags and /proc/kpagecount of compound pages: PMD-mapped THP,
  * PTE-mapped THP, mTHP of order 4 (64 kB with 4K pages, 1 MiB with 64K),
- * PMD-size hugetlb (2 MiB with 4K pages), a PMD-mapped shmem THP (tmpfs
+ * hugetlb of every size offered (PMD: 2 MiB with 4K pages; PUD, and
+ * arm64's cont-PTE and cont-PMD sizes where offered), a PMD-mapped shmem THP (tmpfs
  * huge=always), a PMD-mapped THP shared with a forked child, the shared
  * zero page and the huge zero page.
  *
@@ -18,7 +19,8 @@
  * 4. Zero pages: kpagecount 0 and ZERO_PAGE (+THP on the huge one, head and
  *    tails). Kernels that never map them on read faults (pvm_no_zero_page=1)
  *    are detected by behaviour (two read faults, two PFNs) and SKIP.
- * Requirements: root; THP, mTHP order 4, PMD-size hugetlb where available.
+ * Requirements: root; THP, mTHP order 4, each hugetlb size where offered
+ * and a page of it can be reserved (else SKIP).
  */
 #include <sys/mman.h>
 
@@ -31,7 +33,7 @@
 #include "state.h"
 #include "thp.h"
 
-enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP, C_HUGETLB_PMD, C_TMPFS_PMD, C_THP_FORKED };
+enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP, C_HUGETLB, C_TMPFS_PMD, C_THP_FORKED };
 
 /* The mTHP order: 64 kB with 4K pages, below the PMD order on every page size. */
 #define MTHP_ORDER 4
@@ -52,12 +54,18 @@ FIXTURE(kpf_compound) {
 
 FIXTURE_VARIANT(kpf_compound) {
 	enum compound_state state;
+	enum hugetlb_kind hsize;	/* C_HUGETLB */
 };
 
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pmd) { .state = C_THP_PMD };
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pte_mapped) { .state = C_THP_PTE };
 FIXTURE_VARIANT_ADD(kpf_compound, mthp_order4) { .state = C_MTHP };
-FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pmd) { .state = C_HUGETLB_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pmd) { .state = C_HUGETLB, .hsize = HUGETLB_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pud) { .state = C_HUGETLB, .hsize = HUGETLB_PUD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_cont_pte) {
+	.state = C_HUGETLB, .hsize = HUGETLB_CONT_PTE };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_cont_pmd) {
+	.state = C_HUGETLB, .hsize = HUGETLB_CONT_PMD };
 FIXTURE_VARIANT_ADD(kpf_compound, tmpfs_huge_pmd) { .state = C_TMPFS_PMD };
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pmd_forked) { .state = C_THP_FORKED };
 
@@ -66,13 +74,13 @@ PMC_TAG("kpf_compound.mthp_order4.*", "KPF-THP-ANY")
  * before it a tail page reported its own (mostly empty) page flags. */
 PMC_TAG("kpf_compound.thp_pmd.kpf", "KPF-FOLIO-FLAGS")
 PMC_TAG("kpf_compound.thp_pte_mapped.kpf", "KPF-FOLIO-FLAGS")
-PMC_TAG("kpf_compound.hugetlb_pmd.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.hugetlb_*.kpf", "KPF-FOLIO-FLAGS")
 PMC_TAG("kpf_compound.tmpfs_huge_pmd.kpf", "KPF-FOLIO-FLAGS")
 PMC_TAG("kpf_compound.thp_pmd_forked.kpf", "KPF-FOLIO-FLAGS")
 
 FIXTURE_SETUP(kpf_compound)
 {
-	size_t kb;
+	size_t kb, hs;
 
 	self->r.fd = -1;
 	self->m.lock = -1;
@@ -104,12 +112,14 @@ FIXTURE_SETUP(kpf_compound)
 		BUILD(mthp_build(&self->r, kb, 4));
 		self->folio_pages = (size_t)1 << MTHP_ORDER;
 		break;
-	case C_HUGETLB_PMD:
-		REQUIRE(hugetlb_size(HUGETLB_PMD), "no PMD hugetlb size offered by this kernel");
-		BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
-			       hugetlb_size(HUGETLB_PMD)));
-		BUILD(hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true));
-		self->folio_pages = hugetlb_size(HUGETLB_PMD) / page_size();
+	case C_HUGETLB:
+		hs = hugetlb_size(variant->hsize);
+		if (!hs)
+			SKIP(return, "no %s hugetlb size offered by this kernel",
+			     hugetlb_kind_name(variant->hsize));
+		BUILD(mem_hint(hugetlb_reserve(&self->pool, hs, 1), hs));
+		BUILD(hugetlb_anon_build(&self->r, hs, 1, true));
+		self->folio_pages = hs / page_size();
 		return;
 	}
 	BUILD(lru_settle(&self->r));
@@ -130,7 +140,7 @@ FIXTURE_TEARDOWN(kpf_compound)
 		tmpfs_huge_umount(&self->mnt);
 	if (variant->state == C_MTHP)
 		mthp_restore(&self->m);
-	if (variant->state == C_HUGETLB_PMD)
+	if (variant->state == C_HUGETLB)
 		hugetlb_release(&self->pool);
 }
 
@@ -138,7 +148,7 @@ TEST_F(kpf_compound, kpf)
 {
 	size_t n = self->r.npages;
 	struct kpage *p = calloc(n, sizeof(*p));
-	bool huge = variant->state == C_HUGETLB_PMD;
+	bool huge = variant->state == C_HUGETLB;
 	bool shmem = variant->state == C_TMPFS_PMD;
 
 	ASSERT_NE(NULL, p);
