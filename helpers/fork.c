@@ -10,7 +10,9 @@
 
 #include "caps.h"
 #include "fork.h"
+#include "probe.h"
 #include "readers.h"
+#include "scan.h"
 #include "state.h"
 
 /* Sent by value: the child's copy of the parent's stack is the one of
@@ -148,17 +150,37 @@ static int do_pagemap(struct child *c, void *addr, size_t n)
 	return r < 0 ? -r : 0;
 }
 
-int child_pagemap(struct child *c, const void *addr, size_t npages, uint64_t *out)
+/* Run fn in the child, which fills c->shm with npages u64; copy them out. */
+static int child_fetch(struct child *c, int (*fn)(struct child *c, void *addr, size_t n),
+		       const void *addr, size_t npages, uint64_t *out)
 {
 	int r;
 
 	if (npages > CHILD_SHM_ITEMS)
 		return -E2BIG;
-	r = child_call(c, do_pagemap, (void *)addr, npages);
+	r = child_call(c, fn, (void *)addr, npages);
 	if (r)
 		return r < 0 ? r : -r;
 	memcpy(out, c->shm, npages * sizeof(uint64_t));
 	return 0;
+}
+
+int child_pagemap(struct child *c, const void *addr, size_t npages, uint64_t *out)
+{
+	return child_fetch(c, do_pagemap, addr, npages, out);
+}
+
+static int do_scan(struct child *c, void *addr, size_t n)
+{
+	char why[256];
+	int r = scan_pages(addr, n, pmc_scan_categories(), c->shm, why, sizeof(why));
+
+	return r < 0 ? -r : 0;
+}
+
+int child_scan(struct child *c, const void *addr, size_t npages, uint64_t *out)
+{
+	return child_fetch(c, do_scan, addr, npages, out);
 }
 
 void child_stop(struct child *c)

@@ -40,6 +40,9 @@ int child_munmap(struct child *c, void *addr, size_t len);
 int child_drop_sys_admin(struct child *c);
 /* The child's own pagemap entries for npages from addr (npages <= CHILD_SHM_ITEMS). */
 int child_pagemap(struct child *c, const void *addr, size_t npages, uint64_t *out);
+/* The child's own PAGEMAP_SCAN categories (every category the kernel knows,
+ * scan_pages) for npages from addr: 0, or -errno (-EPROTO: malformed). */
+int child_scan(struct child *c, const void *addr, size_t npages, uint64_t *out);
 /* Close the pipes, reap the child. */
 void child_stop(struct child *c);
 

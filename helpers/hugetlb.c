@@ -171,9 +171,14 @@ const char *hugetlb_warm_hold(struct hugetlb_pool *p, size_t hpsize, unsigned lo
 		pmc_unlock(warm_fd);
 		return "warm hugetlb pages not mappable";
 	}
-	/* One write per page: the kernel zeroes all of it on the fault. */
+	/* One read per page: the kernel zeroes all of it on the fault (a
+	 * private hugetlb read fault allocates too: no zero page). Not a write:
+	 * unmapping a dirty huge PTE marks the page dirty (set_page_dirty() in
+	 * __unmap_hugepage_range()), nothing clears PG_dirty when the folio
+	 * goes back to the pool, and the next user's kpageflags would read a
+	 * stale DIRTY (kpf_compound.hugetlb_pud.kpf did). */
 	for (unsigned long i = 0; i < n; i++)
-		((volatile char *)addr)[i * hpsize] = 1;
+		(void)((volatile char *)addr)[i * hpsize];
 	munmap(addr, n * hpsize);
 	pmc_unlock(warm_fd);
 	return NULL;

@@ -7,6 +7,7 @@
 #include "entry.h"
 #include "lru.h"
 #include "readers.h"
+#include "thp.h"
 
 /* glibc has no wrapper without libnuma; this is not a proc-file access. */
 static long sys_move_pages(int pid, unsigned long count, void **pages,
@@ -45,4 +46,27 @@ const char *lru_settle(struct region *r)
 			return "page not present";
 	why = lru_drain_all(r->addr);
 	return why;
+}
+
+const char *anon_lazyfree_build(struct region *r, size_t npages)
+{
+	const char *why = anon_build(r, npages, ANON_WRITTEN);
+	long kb;
+
+	if (!why)
+		why = lru_settle(r);
+	if (why)
+		return why;
+	if (madvise(r->addr, r->len, MADV_FREE))
+		return "MADV_FREE refused";
+	why = lru_settle(r);
+	if (why)
+		return why;
+	kb = smaps_kb(r->addr, r->len, "LazyFree");
+	if (kb < 0)
+		return "smaps unreadable";
+	if ((size_t)kb * 1024 != r->len)
+		return state_broken("MADV_FREE accepted on %p (%zu kB written) but smaps LazyFree is %ld kB",
+				    r->addr, r->len / 1024, kb);
+	return NULL;
 }

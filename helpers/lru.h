@@ -24,5 +24,13 @@
 const char *lru_drain_all(void *page);
 /* Every page of r resident (mincore), then drain all CPUs' batches. */
 const char *lru_settle(struct region *r);
+/*
+ * Lazyfree anon: npages written private anon, settled on the LRU first
+ * (folio_mark_lazyfree() moves only folios already on it), then MADV_FREE
+ * and settled again. Oracle, not kpageflags or pagemap: smaps LazyFree
+ * (anon, not swap-backed, clean) covers the whole range. MADV_FREE
+ * refused: a static reason; accepted but LazyFree short: state_broken.
+ */
+const char *anon_lazyfree_build(struct region *r, size_t npages);
 
 #endif

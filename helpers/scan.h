@@ -127,6 +127,12 @@ struct scan_expect {
 	uint64_t set, clear, any;
 	const char *any_why;
 };
+/* The "any" reason of WRITTEN on a page without a PTE and without uffd-wp:
+ * the kernel answers WRITTEN by whether a page table happens to exist
+ * (pte_none inside one is "written", a PMD hole is not, and kernels differ
+ * on the generic path); "written since write-protected" has no meaning
+ * without uffd-wp. */
+#define SCAN_UNARMED_HOLE "WRITTEN has no meaning for an unpopulated page without uffd-wp"
 /* True when cats satisfies x for the categories in 'known'. */
 bool scan_match(const struct scan_expect *x, uint64_t cats, uint64_t known,
 		char *why, size_t why_len);

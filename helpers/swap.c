@@ -229,6 +229,22 @@ const char *swap_out_build(struct region *r, size_t npages, struct swap_area *s)
 	return swap_out(r, s);
 }
 
+const char *swapoff_build(struct region *r, size_t npages, struct swap_area *s)
+{
+	const char *why = swap_out_build(r, npages, s);
+	long rss, swp;
+
+	if (why)
+		return why;
+	swap_teardown(s);	/* swapoff: every page comes back */
+	rss = smaps_kb(r->addr, r->len, "Rss");
+	swp = smaps_kb(r->addr, r->len, "Swap");
+	if (rss != (long)(r->len / 1024) || swp != 0)
+		return state_broken("after swapoff smaps Rss %ld kB Swap %ld kB, want %zu and 0",
+				    rss, swp, r->len / 1024);
+	return NULL;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;

@@ -62,6 +62,9 @@ const char *swap_out_build(struct region *r, size_t npages, struct swap_area *s)
 const char *swap_out(struct region *r, struct swap_area *s);
 /* After swap_out_build: read back, keep the swap entries (swap cache). */
 const char *swap_cache_build(struct region *r, struct swap_area *s);
+/* swap_out_build, then swapoff (swap_teardown): every page comes back.
+ * Proof: smaps Rss covers the range and Swap is 0 (state_broken if not). */
+const char *swapoff_build(struct region *r, size_t npages, struct swap_area *s);
 
 /* Read slot 'offset' of our swap file (one page, O_DIRECT: the swap-out
  * bypasses the file's page cache) into the page-aligned 'buf'. 0 or -errno.

@@ -11,7 +11,11 @@
  *    2 on the pages both still map, 1 on the pages only the parent maps.
  * kpagecgroup: a child moved into a fresh memcg (helpers/cgroup) faults
  *    pages: each reads the inode of that cgroup's directory; moved to the
- *    hierarchy's root, new pages read the root directory's inode.
+ *    hierarchy's root, new pages read the root directory's inode. A slab
+ *    page reads 0: its memcg_data holds the per-object charge vector
+ *    (MEMCG_DATA_OBJEXTS, OBJCGS before 6.10), for which
+ *    page_cgroup_ino() finds no memcg; a PFN without a page (NOPAGE) reads
+ *    0 (pfn_to_online_page() is NULL).
  * File rules: mode 0400 root-owned; open as uid 65534 → EACCES; EINVAL on
  *    an offset or size not a multiple of 8; 0 bytes at the end (the PFN
  *    count, probed, is at least the highest zone end in /proc/zoneinfo);
@@ -165,6 +169,57 @@ TEST(cgroup_fresh_and_root)
 	expect_cgroup(_metadata, &c, NPAGES, m.root_ino, "root memcg");
 	child_stop(&c);
 	memcg_destroy(&m);
+}
+
+#define NFIND 64
+
+/* Pages no memcg owns: up to NFIND PFNs of the kind found by the all-PFN
+ * walk; each one still of that kind after kpagecgroup was read reads 0. */
+FIXTURE(cgroup_zero) {
+	uint64_t pfns[NFIND];
+	size_t n;
+};
+
+FIXTURE_VARIANT(cgroup_zero) {
+	uint64_t bit;
+	const char *absent;
+};
+
+/* /proc/meminfo Slab > 0 is kpf_reported's case */
+FIXTURE_VARIANT_ADD(cgroup_zero, slab) { KPF_SLAB, "no slab page found by the PFN walk" };
+FIXTURE_VARIANT_ADD(cgroup_zero, nopage) {
+	KPF_NOPAGE, "no PFN without a page (memory hole) below the end of the highest zone" };
+
+FIXTURE_SETUP(cgroup_zero)
+{
+	REQUIRE_PFNS();
+	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
+	self->n = kpage_find(variant->bit, variant->bit, self->pfns, NFIND);
+	if (!self->n)
+		SKIP(return, "%s", variant->absent);
+}
+
+FIXTURE_TEARDOWN(cgroup_zero)
+{
+}
+
+TEST_F(cgroup_zero, kpagecgroup)
+{
+	uint64_t cg, f;
+	size_t checked = 0;
+
+	for (size_t i = 0; i < self->n; i++) {
+		ASSERT_EQ(0, kpage_get(KPAGECGROUP, self->pfns[i], &cg));
+		ASSERT_EQ(0, kpage_get(KPAGEFLAGS, self->pfns[i], &f));
+		if (!(f & variant->bit))
+			continue;	/* freed and reused meanwhile */
+		checked++;
+		EXPECT_EQ(0ULL, (unsigned long long)cg) {
+			TH_LOG("pfn 0x%llx: kpagecgroup %llu", (unsigned long long)self->pfns[i],
+			       (unsigned long long)cg);
+		}
+	}
+	ASSERT_LT((size_t)0, checked) TH_LOG("every page found changed under the walk");
 }
 
 /* ---- file rules ---- */

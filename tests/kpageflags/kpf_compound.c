@@ -2,8 +2,10 @@
 /*
  * /proc/kpageflags and /proc/kpagecount of compound pages: PMD-mapped THP,
  * PTE-mapped THP, mTHP of order 4 (64 kB with 4K pages, 1 MiB with 64K),
- * PMD-size hugetlb (2 MiB with 4K pages), the shared zero page and the huge
- * zero page.
+ * hugetlb of every size offered (PMD: 2 MiB with 4K pages; PUD, and
+ * arm64's cont-PTE and cont-PMD sizes where offered), a PMD-mapped shmem THP (tmpfs
+ * huge=always), a PMD-mapped THP shared with a forked child, the shared
+ * zero page and the huge zero page.
  *
  * 1. Build the state with the thp/hugetlb helpers, which prove it without
  *    kpageflags' THP bit where they can (smaps AnonHugePages, PFN contiguity
@@ -12,22 +14,26 @@
  *    THP on head and every tail (any order: mTHP included, 4c8763e84aae),
  *    COMPOUND_HEAD exactly on the first page, COMPOUND_TAIL on all others,
  *    HUGE only for hugetlb (and then no THP), KSM/typed bits clear.
- * 3. kpagecount: 1 on every page (one PMD or one PTE mapping each).
+ * 3. kpagecount: 1 on every page (one PMD or one PTE mapping each); 2 on
+ *    the THP a forked child maps too.
  * 4. Zero pages: kpagecount 0 and ZERO_PAGE (+THP on the huge one, head and
  *    tails). Kernels that never map them on read faults (pvm_no_zero_page=1)
  *    are detected by behaviour (two read faults, two PFNs) and SKIP.
- * Requirements: root; THP, mTHP order 4, PMD-size hugetlb where available.
+ * Requirements: root; THP, mTHP order 4, each hugetlb size where offered
+ * and a page of it can be reserved (else SKIP).
  */
 #include <sys/mman.h>
 
 #include "pmc_test.h"
+#include "file.h"
+#include "fork.h"
 #include "hugetlb.h"
 #include "lru.h"
 #include "pagetype.h"
 #include "state.h"
 #include "thp.h"
 
-enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP, C_HUGETLB_PMD };
+enum compound_state { C_THP_PMD, C_THP_PTE, C_MTHP, C_HUGETLB, C_TMPFS_PMD, C_THP_FORKED };
 
 /* The mTHP order: 64 kB with 4K pages, below the PMD order on every page size. */
 #define MTHP_ORDER 4
@@ -41,37 +47,57 @@ FIXTURE(kpf_compound) {
 	struct region r;
 	struct mthp m;
 	struct hugetlb_pool pool;
+	struct tmpfs_mount mnt;
+	struct child c;
 	size_t folio_pages;
 };
 
 FIXTURE_VARIANT(kpf_compound) {
 	enum compound_state state;
+	enum hugetlb_kind hsize;	/* C_HUGETLB */
 };
 
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pmd) { .state = C_THP_PMD };
 FIXTURE_VARIANT_ADD(kpf_compound, thp_pte_mapped) { .state = C_THP_PTE };
 FIXTURE_VARIANT_ADD(kpf_compound, mthp_order4) { .state = C_MTHP };
-FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pmd) { .state = C_HUGETLB_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pmd) { .state = C_HUGETLB, .hsize = HUGETLB_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_pud) { .state = C_HUGETLB, .hsize = HUGETLB_PUD };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_cont_pte) {
+	.state = C_HUGETLB, .hsize = HUGETLB_CONT_PTE };
+FIXTURE_VARIANT_ADD(kpf_compound, hugetlb_cont_pmd) {
+	.state = C_HUGETLB, .hsize = HUGETLB_CONT_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, tmpfs_huge_pmd) { .state = C_TMPFS_PMD };
+FIXTURE_VARIANT_ADD(kpf_compound, thp_pmd_forked) { .state = C_THP_FORKED };
 
 PMC_TAG("kpf_compound.mthp_order4.*", "KPF-THP-ANY")
 /* Tails report the folio's flags since the folio-based stable_page_flags();
  * before it a tail page reported its own (mostly empty) page flags. */
 PMC_TAG("kpf_compound.thp_pmd.kpf", "KPF-FOLIO-FLAGS")
 PMC_TAG("kpf_compound.thp_pte_mapped.kpf", "KPF-FOLIO-FLAGS")
-PMC_TAG("kpf_compound.hugetlb_pmd.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.hugetlb_*.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.tmpfs_huge_pmd.kpf", "KPF-FOLIO-FLAGS")
+PMC_TAG("kpf_compound.thp_pmd_forked.kpf", "KPF-FOLIO-FLAGS")
 
 FIXTURE_SETUP(kpf_compound)
 {
-	size_t kb;
+	size_t kb, hs;
 
 	self->r.fd = -1;
 	self->m.lock = -1;
 	self->pool.lock_fd = -1;
+	self->c.pid = -1;
 	REQUIRE_PFNS();
 	switch (variant->state) {
 	case C_THP_PMD:
+	case C_THP_FORKED:
 		REQUIRE(thp_pmd_pages(), "THP not available");
 		BUILD(thp_pmd_build(&self->r, 1));
+		self->folio_pages = thp_pmd_pages();
+		break;
+	case C_TMPFS_PMD:
+		REQUIRE(thp_pmd_pages(), "THP not available");
+		BUILD(tmpfs_huge_mount(&self->mnt));
+		BUILD(tmpfs_huge_build(&self->r, &self->mnt, 1));
 		self->folio_pages = thp_pmd_pages();
 		break;
 	case C_THP_PTE:
@@ -86,23 +112,35 @@ FIXTURE_SETUP(kpf_compound)
 		BUILD(mthp_build(&self->r, kb, 4));
 		self->folio_pages = (size_t)1 << MTHP_ORDER;
 		break;
-	case C_HUGETLB_PMD:
-		REQUIRE(hugetlb_size(HUGETLB_PMD), "no PMD hugetlb size offered by this kernel");
-		BUILD(mem_hint(hugetlb_reserve(&self->pool, hugetlb_size(HUGETLB_PMD), 1),
-			       hugetlb_size(HUGETLB_PMD)));
-		BUILD(hugetlb_anon_build(&self->r, hugetlb_size(HUGETLB_PMD), 1, true));
-		self->folio_pages = hugetlb_size(HUGETLB_PMD) / page_size();
+	case C_HUGETLB:
+		hs = hugetlb_size(variant->hsize);
+		if (!hs)
+			SKIP(return, "no %s hugetlb size offered by this kernel",
+			     hugetlb_kind_name(variant->hsize));
+		BUILD(mem_hint(hugetlb_reserve(&self->pool, hs, 1), hs));
+		BUILD(hugetlb_anon_build(&self->r, hs, 1, true));
+		self->folio_pages = hs / page_size();
 		return;
 	}
 	BUILD(lru_settle(&self->r));
+	if (variant->state == C_THP_FORKED) {
+		/* fork() copies the PMD (copy_huge_pmd()): the child answers
+		 * (fork.h), the parent's smaps still shows the PMD mapping. */
+		BUILD(child_start(&self->c));
+		BUILD(thp_prove_pmd(self->r.addr, "AnonHugePages"));
+	}
 }
 
 FIXTURE_TEARDOWN(kpf_compound)
 {
+	if (self->c.pid > 0)
+		child_stop(&self->c);
 	region_unmap(&self->r);
+	if (self->mnt.mounted)
+		tmpfs_huge_umount(&self->mnt);
 	if (variant->state == C_MTHP)
 		mthp_restore(&self->m);
-	if (variant->state == C_HUGETLB_PMD)
+	if (variant->state == C_HUGETLB)
 		hugetlb_release(&self->pool);
 }
 
@@ -110,14 +148,15 @@ TEST_F(kpf_compound, kpf)
 {
 	size_t n = self->r.npages;
 	struct kpage *p = calloc(n, sizeof(*p));
-	bool huge = variant->state == C_HUGETLB_PMD;
+	bool huge = variant->state == C_HUGETLB;
+	bool shmem = variant->state == C_TMPFS_PMD;
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, kpage_of(self->r.addr, n, p));
 	for (size_t i = 0; i < n; i++) {
 		bool head = i % self->folio_pages == 0;
 		struct kpf_expect x = {
-			.set = KPF_ANON | KPF_MMAP | KPF_UPTODATE |
+			.set = (shmem ? 0 : KPF_ANON) | KPF_MMAP | KPF_UPTODATE |
 			       (head ? KPF_COMPOUND_HEAD : KPF_COMPOUND_TAIL),
 		};
 
@@ -132,6 +171,11 @@ TEST_F(kpf_compound, kpf)
 		/* Splitting the PMD copies its dirty bit into PG_dirty
 		 * (__split_huge_pmd_locked): a PTE-mapped THP is DIRTY. */
 		if (variant->state == C_THP_PTE)
+			x.set |= KPF_DIRTY;
+		/* A shmem folio written through a shared mapping is dirtied by
+		 * the write fault (fault_dirty_shared_page()): swap is the only
+		 * place to write it back to. */
+		if (shmem)
 			x.set |= KPF_DIRTY;
 		x.clear = KPF_CHECKED & ~x.set & ~x.any;
 		kpf_idle_rule(&x);
@@ -154,8 +198,10 @@ TEST_F(kpf_compound, count)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, kpage_of(self->r.addr, n, p));
+	/* the forked child maps the THP with its own copy of the PMD */
 	for (size_t i = 0; i < n; i++) {
-		EXPECT_EQ(1ULL, (unsigned long long)p[i].count) {
+		EXPECT_EQ(variant->state == C_THP_FORKED ? 2ULL : 1ULL,
+			  (unsigned long long)p[i].count) {
 			TH_LOG("page %zu", i);
 		}
 	}

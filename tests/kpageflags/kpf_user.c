@@ -2,7 +2,8 @@
 /*
  * /proc/kpageflags and /proc/kpagecount of the pages behind ordinary user
  * mappings: private anon, shared anon, memfd (shmem), private and shared
- * file mappings, mlocked and munlocked anon, lazily freed anon (MADV_FREE).
+ * file mappings, mlocked and munlocked anon, lazily freed anon (MADV_FREE),
+ * private anon shared with a forked child (before copy on write).
  *
  * For every variant:
  *  1. build the state (helpers: state, file), then drain every CPU's LRU
@@ -14,7 +15,8 @@
  *     ANON; page cache: MMAP UPTODATE without ANON/SWAPBACKED; lazyfree
  *     anon: ANON without SWAPBACKED (the only such page); KSM, THP,
  *     typed bits and the rest clear everywhere;
- *  3. kpagecount is 1 on every page (mapped once);
+ *  3. kpagecount is 1 on every page (mapped once), 2 on the pages a forked
+ *     child maps too;
  *  4. page cache: DIRTY after a write through the mapping, clear after
  *     fsync; mlock: UNEVICTABLE set, and clear again after munlock;
  *  5. page cache aging: REFERENCED after one read(), ACTIVE (REFERENCED
@@ -29,6 +31,7 @@
 
 #include "pmc_test.h"
 #include "file.h"
+#include "fork.h"
 #include "lru.h"
 #include "pagetype.h"
 #include "state.h"
@@ -51,6 +54,7 @@ enum user_state {
 
 FIXTURE(kpf_user) {
 	struct region r;
+	struct child c;
 };
 
 FIXTURE_VARIANT(kpf_user) {
@@ -58,6 +62,7 @@ FIXTURE_VARIANT(kpf_user) {
 	uint64_t set;		/* required set; everything else documented is clear ... */
 	uint64_t any;		/* ... except these */
 	const char *why;
+	bool fork;		/* then fork a child that maps the pages too */
 };
 
 #define ANON_BITS (KPF_ANON | KPF_SWAPBACKED | KPF_MMAP | KPF_UPTODATE | KPF_LRU)
@@ -89,6 +94,11 @@ FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
 	.state = S_MLOCKED, .set = ANON_BITS | KPF_UNEVICTABLE | KPF_REFERENCED };
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
 	.state = S_MUNLOCKED, .set = ANON_BITS | KPF_REFERENCED };
+/* fork() maps the same folios in the child (copy_present_pte() write-
+ * protects both PTEs and clears PG_anon_exclusive, which kpageflags does
+ * not export): the folio flags of anon_private; kpagecount 2. */
+FIXTURE_VARIANT_ADD(kpf_user, anon_forked) {
+	.state = S_ANON_PRIVATE, .set = ANON_BITS, .fork = true };
 /* MADV_FREE of written private anon: madvise_free_pte_range() cleans the
  * PTEs and the folio (PG_dirty), folio_mark_lazyfree() then clears
  * PG_swapbacked, PG_active and PG_referenced and moves the folio to the
@@ -96,35 +106,6 @@ FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
  * longer swap-backed. Until reclaim takes it (no memory pressure here). */
 FIXTURE_VARIANT_ADD(kpf_user, anon_lazyfree) {
 	.state = S_ANON_LAZYFREE, .set = KPF_ANON | KPF_MMAP | KPF_UPTODATE | KPF_LRU };
-
-/*
- * Written private anon, settled on the LRU first (folio_mark_lazyfree()
- * moves only folios already on it), then MADV_FREE. Oracle, not kpageflags:
- * smaps LazyFree (anon, not swap-backed, clean) covers the whole range.
- * MADV_FREE refused: SKIP; accepted but LazyFree short: state_broken (FAIL).
- */
-static const char *lazyfree_build(struct region *r)
-{
-	const char *why = anon_build(r, NPAGES, ANON_WRITTEN);
-	long kb;
-
-	if (!why)
-		why = lru_settle(r);
-	if (why)
-		return why;
-	if (madvise(r->addr, r->len, MADV_FREE))
-		return "MADV_FREE refused";
-	why = lru_settle(r);
-	if (why)
-		return why;
-	kb = smaps_kb(r->addr, r->len, "LazyFree");
-	if (kb < 0)
-		return "smaps unreadable";
-	if ((size_t)kb * 1024 != r->len)
-		return state_broken("MADV_FREE accepted on %p (%zu kB written) but smaps LazyFree is %ld kB",
-				    r->addr, r->len / 1024, kb);
-	return NULL;
-}
 
 static const char *build(struct region *r, enum user_state s)
 {
@@ -158,7 +139,7 @@ static const char *build(struct region *r, enum user_state s)
 			why = "munlock refused";
 		return why;
 	case S_ANON_LAZYFREE:
-		return lazyfree_build(r);
+		return anon_lazyfree_build(r, NPAGES);
 	}
 	return "unknown state";
 }
@@ -167,12 +148,17 @@ FIXTURE_SETUP(kpf_user)
 {
 	self->r.fd = -1;
 	REQUIRE_PFNS();
+	self->c.pid = -1;
 	BUILD(build(&self->r, variant->state));
 	BUILD(lru_settle(&self->r));
+	if (variant->fork)
+		BUILD(child_start(&self->c));	/* proof: the child answers (fork.h) */
 }
 
 FIXTURE_TEARDOWN(kpf_user)
 {
+	if (self->c.pid > 0)
+		child_stop(&self->c);
 	region_unmap(&self->r);
 }
 
@@ -207,7 +193,7 @@ TEST_F(kpf_user, count)
 
 	ASSERT_EQ(0, kpage_of(self->r.addr, NPAGES, p));
 	for (size_t i = 0; i < NPAGES; i++) {
-		EXPECT_EQ(1ULL, (unsigned long long)p[i].count) {
+		EXPECT_EQ(variant->fork ? 2ULL : 1ULL, (unsigned long long)p[i].count) {
 			TH_LOG("page %zu", i);
 		}
 	}

@@ -14,6 +14,10 @@
  *  - private, written then MADV_DONTNEED: back to all zero;
  *  - private, written then mprotect(PROT_NONE): still present and exclusive
  *    with the same PFNs (PROT_NONE keeps the page mapped);
+ *  - private, written then MADV_FREE (lazyfree, proven by smaps LazyFree):
+ *    still present and exclusive until reclaim takes the pages (MADV_FREE
+ *    only cleans and ages the PTEs and moves the folios to the file LRU;
+ *    pagemap reports neither), kpagecount 1;
  *  - shared (MAP_SHARED|MAP_ANONYMOUS, i.e. shmem): untouched all zero;
  *    written: present, bit 61 set (shared anon reports as file), exclusive
  *    (mapped once: kpagecount 1 is the oracle).
@@ -26,11 +30,12 @@
 #include <sys/mman.h>
 
 #include "pm_common.h"
+#include "lru.h"
 #include "state.h"
 
 #define NPAGES 16
 
-enum after { AFTER_NOTHING, AFTER_DONTNEED, AFTER_PROT_NONE };
+enum after { AFTER_NOTHING, AFTER_DONTNEED, AFTER_PROT_NONE, AFTER_LAZYFREE };
 
 FIXTURE(anon) {
 	struct region r;
@@ -47,6 +52,7 @@ FIXTURE_VARIANT_ADD(anon, read) { .touch = ANON_READ };
 FIXTURE_VARIANT_ADD(anon, written) { .touch = ANON_WRITTEN };
 FIXTURE_VARIANT_ADD(anon, dontneed) { .touch = ANON_WRITTEN, .after = AFTER_DONTNEED };
 FIXTURE_VARIANT_ADD(anon, prot_none) { .touch = ANON_WRITTEN, .after = AFTER_PROT_NONE };
+FIXTURE_VARIANT_ADD(anon, lazyfree) { .touch = ANON_WRITTEN, .after = AFTER_LAZYFREE };
 
 FIXTURE_SETUP(anon)
 {
@@ -57,7 +63,10 @@ FIXTURE_SETUP(anon)
 		REQUIRE(z >= 0, "mincore/smaps unreadable");
 		REQUIRE(z == 1, "read faults do not map the zero page (mm_forbids_zeropage)");
 	}
-	BUILD(anon_build(&self->r, NPAGES, variant->touch));
+	if (variant->after == AFTER_LAZYFREE)
+		BUILD(anon_lazyfree_build(&self->r, NPAGES));
+	else
+		BUILD(anon_build(&self->r, NPAGES, variant->touch));
 	for (size_t i = 0; i < NPAGES; i++)
 		self->pfn[i] = pfn_of(self->r.addr + i * page_size());
 	if (variant->after == AFTER_DONTNEED)

@@ -21,6 +21,8 @@
  *  - THP, the child unmapped the second half: parent pages 0..255 shared
  *    (count 2, bit 56 clear), 256..511 exclusive (count 1, bit 56 set),
  *    while the parent still maps the whole THP with its PMD.
+ * PAGEMAP_SCAN in both (the scan tests): exact categories (HUGE where the
+ * side maps the THP with a PMD, by smaps), the same answer as pagemap.
  * Kernels with CONFIG_NO_PAGE_MAPCOUNT document bit 56 per folio instead
  * (clear on every page of a large folio maybe mapped by another process,
  * and kpagecount is an average): the THP cases expect that there.
@@ -196,10 +198,53 @@ TEST_F(fork, entry)
 			EXPECT_NE(self->before[i], pm_pfn(c[i]));
 }
 
-PMC_TAG("fork.thp_child_*", "PM-EXCL-PMD-PERPAGE")
+static int child_anon_huge_kb(struct child *c, void *addr, size_t len)
+{
+	(void)c;
+	return (int)smaps_kb(addr, len, "AnonHugePages");
+}
+
+/*
+ * PAGEMAP_SCAN, parent and child: present, written (fork write-protects
+ * the PTEs for COW, it does not uffd-wp them), anon (not FILE); HUGE where
+ * the side maps the THP with a PMD: the parent always (proven in setup),
+ * the child before COW (copy_huge_pmd() copies the PMD) but not after its
+ * write (do_huge_pmd_wp_page() splits a shared THP's PMD) or its partial
+ * munmap (split). The child's smaps AnonHugePages is the proof of that.
+ */
+TEST_F(fork, scan)
+{
+	size_t n = self->n, cn = variant->step == CHILD_UNMAPPED_HALF ? n / 2 : n;
+	bool child_pmd = variant->thp && variant->step == BEFORE_COW;
+	uint64_t p[n], c[n], pc[n], cc[n];
+	struct scan_expect px[n], cx[n];
+	int kb;
+
+	SCAN_REQUIRE();
+	SCAN_SELF(self->r.addr, n, pc);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, n, p));
+	ASSERT_EQ(0, child_scan(&self->c, self->r.addr, cn, cc));
+	ASSERT_EQ(0, child_pagemap(&self->c, self->r.addr, cn, c));
+	if (variant->thp) {
+		kb = child_call(&self->c, child_anon_huge_kb, self->r.addr, cn * page_size());
+		ASSERT_EQ(child_pmd ? (int)(cn * page_size() / 1024) : 0, kb)
+			TH_LOG("child's smaps AnonHugePages (the child's PMD %s)",
+			       child_pmd ? "copied by fork" : "split");
+	}
+	for (size_t i = 0; i < n; i++) {
+		px[i] = pm_scan(PAGE_IS_PRESENT | PAGE_IS_WRITTEN |
+				(variant->thp ? PAGE_IS_HUGE : 0), 0, NULL);
+		cx[i] = pm_scan(PAGE_IS_PRESENT | PAGE_IS_WRITTEN |
+				(child_pmd ? PAGE_IS_HUGE : 0), 0, NULL);
+	}
+	EXPECT_SCAN_PAGES("parent", pc, px, p, n, false);
+	EXPECT_SCAN_PAGES("child", cc, cx, c, cn, false);
+}
+
+PMC_TAG("fork.thp_child_*.entry", "PM-EXCL-PMD-PERPAGE")
 /* The same cases show the 6.15 regression: with CONFIG_PAGE_MAPCOUNT every
  * entry of the PMD copies page 0's answer again (the "+ idx" was lost). */
-PMC_TAG("fork.thp_child_*", "PM-EXCL-NO-MAPCOUNT")
+PMC_TAG("fork.thp_child_*.entry", "PM-EXCL-NO-MAPCOUNT")
 
 /*
  * The two answers above look the same from user space: before 2c1f057e5be6

@@ -9,7 +9,7 @@
  *    the armed range (no UFFD_FEATURE_EVENT_REMAP): bit 57 clear, present,
  *    exclusive. Proof of "no longer protected": a thread's write returns
  *    with no userfaultfd message; the VMA's smaps VmFlags lose "uw" where
- *    the registration goes. PAGEMAP_SCAN, where present, reads WRITTEN.
+ *    the registration goes.
  *  - uffd-wp armed, then fork(): without UFFD_FEATURE_EVENT_FORK the child
  *    has no registration (VmFlags, no "uw") and bit 57 clear; with it the
  *    child's VMA is registered ("uw") and bit 57 set. Parent and child map
@@ -28,8 +28,10 @@
  *  - mlock()ed written anon, then fork(): the child does not inherit the
  *    lock (smaps Locked 0 in the child) and maps the parent's pages: both
  *    read present, exclusive clear, same PFN.
+ * Each state also through PAGEMAP_SCAN (the scan tests; in the forked
+ * child too): exact categories, and the same answer as pagemap page by page.
  * Requirements: userfaultfd WP, guard regions (6.13), KSM, a swap file,
- * THP, as each state needs; else SKIP.
+ * THP, as each state needs; PAGEMAP_SCAN for the scan tests; else SKIP.
  */
 #include <pthread.h>
 #include <poll.h>
@@ -178,25 +180,6 @@ FIXTURE_TEARDOWN(uffd_life)
 	region_unmap(&self->r);
 }
 
-/* PAGEMAP_SCAN (where present) agrees: WRITTEN exactly when bit 57 is
- * clear (the range was registered for WP at some point). */
-static void expect_scan_written(struct __test_metadata *_metadata, const struct region *r,
-				bool armed)
-{
-	uint64_t cats[NPAGES];
-	char why[256];
-	int s = pmc_have_pagemap_scan();
-
-	if (s != 1)
-		return;
-	ASSERT_EQ(0, scan_pages(r->addr, NPAGES, PAGE_IS_WRITTEN, cats, why, sizeof(why)))
-		TH_LOG("%s", why);
-	for (size_t i = 0; i < NPAGES; i++)
-		PMC_EXPECT(!(cats[i] & PAGE_IS_WRITTEN) == armed,
-			   "page %zu: PAGEMAP_SCAN categories 0x%llx, want WRITTEN %s", i,
-			   (unsigned long long)cats[i], armed ? "clear" : "set");
-}
-
 TEST_F(uffd_life, entry)
 {
 	bool fork = variant->how == UL_FORK || variant->how == UL_FORK_EVENT;
@@ -222,7 +205,34 @@ TEST_F(uffd_life, entry)
 		}
 		EXPECT_PM(&x, e[i], "page %zu", i);
 	}
-	expect_scan_written(_metadata, &self->r, fork);
+}
+
+/* PAGEMAP_SCAN: present, WRITTEN exactly where the pages stay protected
+ * (the parent after fork keeps its bits; the child only with EVENT_FORK:
+ * without it copy_present_pte() drops the child's uffd-wp bits); sync WP
+ * is never WPALLOWED. Same answer as pagemap page by page. */
+TEST_F(uffd_life, scan)
+{
+	bool fork = variant->how == UL_FORK || variant->how == UL_FORK_EVENT;
+	bool event = variant->how == UL_FORK_EVENT;
+	/* still registered: WRITTEN <-> !57 is checked against pagemap */
+	bool armed = fork || variant->how == UL_WP_OFF;
+	uint64_t e[NPAGES], cats[NPAGES], ce[NPAGES], ccats[NPAGES];
+	struct scan_expect x[NPAGES], cx[NPAGES];
+
+	SCAN_REQUIRE();
+	SCAN_SELF(self->r.addr, NPAGES, cats);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++) {
+		x[i] = pm_scan(PAGE_IS_PRESENT | (fork ? 0 : PAGE_IS_WRITTEN), 0, NULL);
+		cx[i] = pm_scan(PAGE_IS_PRESENT | (event ? 0 : PAGE_IS_WRITTEN), 0, NULL);
+	}
+	EXPECT_SCAN_PAGES("parent", cats, x, e, NPAGES, armed);
+	if (!fork)
+		return;
+	ASSERT_EQ(0, child_scan(&self->c, self->r.addr, NPAGES, ccats));
+	ASSERT_EQ(0, child_pagemap(&self->c, self->r.addr, NPAGES, ce));
+	EXPECT_SCAN_PAGES("child", ccats, cx, ce, NPAGES, event);
 }
 
 /* ---- guard markers across mremap ---- */
@@ -282,6 +292,39 @@ TEST_F(guard_life, mremapped)
 	}
 }
 
+/* PAGEMAP_SCAN: the moved markers are GUARD + SWAPPED (swap-format PTEs,
+ * never uffd-wp: WRITTEN), the neighbours present written anon. */
+TEST_F(guard_life, scan)
+{
+	uint64_t e[NPAGES], cats[NPAGES];
+	struct scan_expect x[NPAGES];
+
+	SCAN_REQUIRE();
+	REQUIRE(pmc_scan_categories() & PAGE_IS_GUARD, "PAGEMAP_SCAN has no guard category");
+	SCAN_SELF(self->r.addr, NPAGES, cats);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++)
+		x[i] = pm_scan(i >= GFIRST && i < GFIRST + GN ?
+			       PAGE_IS_GUARD | PAGE_IS_SWAPPED | PAGE_IS_WRITTEN :
+			       PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+	EXPECT_SCAN_PAGES("", cats, x, e, NPAGES, false);
+}
+
+/* One answer for a whole range: n pages of 'set' (pm_scan), and pagemap
+ * agreeing. */
+static void expect_scan_all(struct __test_metadata *_metadata, const struct region *r,
+			    size_t n, uint64_t set)
+{
+	uint64_t e[n], cats[n];
+	struct scan_expect x[n];
+
+	SCAN_SELF(r->addr, n, cats);
+	ASSERT_EQ(0, pagemap_self(r->addr, n, e));
+	for (size_t i = 0; i < n; i++)
+		x[i] = pm_scan(set, 0, NULL);
+	EXPECT_SCAN_PAGES("", cats, x, e, n, false);
+}
+
 /* ---- KSM page written after the merge (COW) ---- */
 #define KSM_NPAGES 8
 #define KSM_NSAME 4
@@ -335,6 +378,14 @@ TEST_F(ksm_life, cow_written)
 	}
 }
 
+/* PAGEMAP_SCAN: the private copy and the KSM pages are all anon (a KSM
+ * page's mapping is PAGE_MAPPING_ANON | _KSM): present, written, not FILE. */
+TEST_F(ksm_life, scan)
+{
+	SCAN_REQUIRE();
+	expect_scan_all(_metadata, &self->r, KSM_NPAGES, PAGE_IS_PRESENT | PAGE_IS_WRITTEN);
+}
+
 /* ---- swapped anon after swapoff ---- */
 FIXTURE(swapoff_life) {
 	struct region r;
@@ -343,17 +394,9 @@ FIXTURE(swapoff_life) {
 
 FIXTURE_SETUP(swapoff_life)
 {
-	long rss, swp;
-
 	/* swap_setup initialises s, anon_build r: nothing to reset here. */
 	BUILD(swap_setup(&self->s, 4 * NPAGES + 16));
-	BUILD(swap_out_build(&self->r, NPAGES, &self->s));
-	swap_teardown(&self->s);	/* swapoff: every page comes back */
-	rss = smaps_kb(self->r.addr, self->r.len, "Rss");
-	swp = smaps_kb(self->r.addr, self->r.len, "Swap");
-	if (rss != (long)(self->r.len / 1024) || swp != 0)
-		BUILD(state_broken("after swapoff smaps Rss %ld kB Swap %ld kB, want %zu and 0",
-				   rss, swp, self->r.len / 1024));
+	BUILD(swapoff_build(&self->r, NPAGES, &self->s));
 }
 
 FIXTURE_TEARDOWN(swapoff_life)
@@ -372,6 +415,13 @@ TEST_F(swapoff_life, entry)
 		EXPECT_PM(&x, e[i], "page %zu", i);
 	for (size_t i = 0; i < NPAGES; i++)
 		EXPECT_EQ((char)(i + 1), self->r.addr[i * page_size()]);
+}
+
+/* PAGEMAP_SCAN: unuse_pte() maps the page back: present, not SWAPPED. */
+TEST_F(swapoff_life, scan)
+{
+	SCAN_REQUIRE();
+	expect_scan_all(_metadata, &self->r, NPAGES, PAGE_IS_PRESENT | PAGE_IS_WRITTEN);
 }
 
 /* ---- PTE-mapped THP collapsed back ---- */
@@ -418,6 +468,14 @@ TEST_F(thp_life, collapsed_again)
 			   (unsigned long long)pm_pfn(e[0]), n);
 }
 
+/* PAGEMAP_SCAN: PMD-mapped again, so HUGE on every page. */
+TEST_F(thp_life, scan)
+{
+	SCAN_REQUIRE();
+	expect_scan_all(_metadata, &self->r, self->r.npages,
+			PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE);
+}
+
 /* ---- mlock()ed pages across fork ---- */
 FIXTURE(mlock_life) {
 	struct region r;
@@ -452,6 +510,22 @@ TEST_F(mlock_life, fork_child)
 		EXPECT_PM(&x, e[i], "parent page %zu", i);
 		EXPECT_PM(&cx, ce[i], "child page %zu", i);
 	}
+}
+
+/* PAGEMAP_SCAN, parent and child: the COW-shared pages are present and
+ * written (fork write-protects the PTEs, it does not uffd-wp them). */
+TEST_F(mlock_life, scan)
+{
+	uint64_t ce[NPAGES], ccats[NPAGES];
+	struct scan_expect x[NPAGES];
+
+	SCAN_REQUIRE();
+	expect_scan_all(_metadata, &self->r, NPAGES, PAGE_IS_PRESENT | PAGE_IS_WRITTEN);
+	ASSERT_EQ(0, child_scan(&self->c, self->r.addr, NPAGES, ccats));
+	ASSERT_EQ(0, child_pagemap(&self->c, self->r.addr, NPAGES, ce));
+	for (size_t i = 0; i < NPAGES; i++)
+		x[i] = pm_scan(PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+	EXPECT_SCAN_PAGES("child", ccats, x, ce, NPAGES, false);
 }
 
 PMC_MAIN

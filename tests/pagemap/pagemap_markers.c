@@ -11,7 +11,8 @@
  *    reader. For root they carry the marker's internal encoding (the "swap
  *    type/offset" of a pte marker), which is no swap slot: don't care. The
  *    unguarded neighbours are untouched written pages with bit 58 clear;
- *    after MADV_GUARD_REMOVE the guarded pages read all zero;
+ *    after MADV_GUARD_REMOVE the guarded pages read all zero, and
+ *    PAGEMAP_SCAN reports them as holes (no GUARD, SWAPPED or PRESENT);
  *  - sync uffd-wp on written anon: present, exclusive, bit 57 set;
  *  - async uffd-wp (WP_ASYNC) on written anon, then half the pages written
  *    again: those have bit 57 clear, the others still set, all present;
@@ -119,6 +120,26 @@ TEST_F(guard, removed)
 	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
 	for (size_t i = GFIRST; i < GFIRST + GN; i++)
 		EXPECT_PM(&none, e[i], "page %zu", i);
+}
+
+/* PAGEMAP_SCAN after MADV_GUARD_REMOVE: the zapped markers leave pte_none
+ * (no GUARD, no SWAPPED, nothing present); the neighbours as built. */
+TEST_F(guard, removed_scan)
+{
+	uint64_t e[NPAGES], cats[NPAGES];
+	struct scan_expect x[NPAGES];
+	struct scan_expect hole = pm_scan(0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
+	struct scan_expect around = variant->kind == G_ANON_UNTOUCHED ? hole :
+		pm_scan(PAGE_IS_PRESENT | PAGE_IS_WRITTEN |
+			(variant->kind == G_SHMEM ? PAGE_IS_FILE : 0), 0, NULL);
+
+	SCAN_REQUIRE();
+	ASSERT_EQ(0, guard_remove(self->r.addr + GFIRST * page_size(), GN));
+	SCAN_SELF(self->r.addr, NPAGES, cats);
+	ASSERT_EQ(0, pagemap_self(self->r.addr, NPAGES, e));
+	for (size_t i = 0; i < NPAGES; i++)
+		x[i] = i >= GFIRST && i < GFIRST + GN ? hole : around;
+	EXPECT_SCAN_PAGES("", cats, x, e, NPAGES, false);
 }
 
 enum ukind { U_SYNC, U_ASYNC_HALF_WRITTEN, U_UNPOPULATED, U_SHMEM_ZAPPED, U_HUGETLB };

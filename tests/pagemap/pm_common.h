@@ -13,6 +13,7 @@
 
 #include "pmc_test.h"
 #include "caps.h"
+#include "scan.h"
 
 static inline bool pm_sd(void)
 {
@@ -79,6 +80,46 @@ static inline struct pm_expect pm_present(bool file, bool excl, uint64_t pfn)
 	x.pfn = pfn;
 	return x;
 }
+
+/*
+ * PAGEMAP_SCAN's view of a state these programs build: exactly 'set' (and
+ * SOFT_DIRTY where soft-dirty is built in: every VMA here is fresh or a
+ * copy of one, VM_SOFTDIRTY, which the scan reports for every page), 'any'
+ * with its reason, every other category clear.
+ */
+static inline struct scan_expect pm_scan(uint64_t set, uint64_t any, const char *any_why)
+{
+	struct scan_expect x = { .set = set, .any = any, .any_why = any_why };
+
+	if (pm_sd())
+		x.set |= PAGE_IS_SOFT_DIRTY;
+	x.clear = (SCAN_BASE_CATEGORIES | PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD) & ~x.set & ~x.any;
+	return x;
+}
+
+/* Check the categories cats[i] of page i (scan_pages / child_scan, every
+ * known category returned) against x[i], and against the pagemap entry e[i]
+ * of the same page (scan_agrees_with_pagemap; armed: uffd-wp registered). */
+#define EXPECT_SCAN_PAGES(who, cats, x, e, n, armed) do { \
+	uint64_t __known = pmc_scan_categories(); \
+	char __why[512]; \
+	for (size_t __i = 0; __i < (n); __i++) { \
+		pmc_count_check(_metadata); \
+		if (!scan_match(&(x)[__i], (cats)[__i], __known, __why, sizeof(__why))) \
+			PMC_FAIL_CHECK("%s page %zu: PAGEMAP_SCAN %s", who, __i, __why); \
+		pmc_count_check(_metadata); \
+		if (!scan_agrees_with_pagemap((cats)[__i], (e)[__i], armed, __known, \
+					      __why, sizeof(__why))) \
+			PMC_FAIL_CHECK("%s page %zu: %s", who, __i, __why); \
+	} \
+} while (0)
+
+/* This process' categories of n pages from addr into cats[n]. */
+#define SCAN_SELF(addr, n, cats) do { \
+	char __w[256]; \
+	ASSERT_EQ(0, scan_pages(addr, n, pmc_scan_categories(), cats, __w, sizeof(__w))) \
+		TH_LOG("%s", __w); \
+} while (0)
 
 /* kpagecount of the page behind a pagemap entry (needs root); -1 if unknown. */
 static inline long pm_mapcount(uint64_t e)

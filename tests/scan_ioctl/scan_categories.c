@@ -19,10 +19,12 @@
  * file untouched, THP PMD and PTE-mapped, tmpfs huge=always PMD, hugetlb
  * private anon and shared memfd, swapped, swap cache, guard, uffd async WP
  * (armed untouched, armed written, armed present, re-armed), uffd sync WP,
- * soft-dirty (clear_refs then write).
+ * soft-dirty (clear_refs then write), KSM merged / unmerged, mlocked,
+ * private memfd read / written, swapped-out shmem, PROT_NONE anon,
+ * lazyfree (MADV_FREE) anon, mTHP (order 4, PTE-mapped).
  * Requirements: PAGEMAP_SCAN; per state its feature (THP, hugetlb pages,
  * swap, guard regions, userfaultfd WP_ASYNC, soft-dirty, the zero pages
- * being used on read faults) else SKIP with a static reason. Root for the
+ * being used on read faults, KSM, mlock, MADV_FREE, mTHP) else SKIP with a static reason. Root for the
  * states that need PFNs or global knobs.
  */
 #include <stdlib.h>
@@ -32,6 +34,9 @@
 #include "file.h"
 #include "guard.h"
 #include "hugetlb.h"
+#include "ksm.h"
+#include "lru.h"
+#include "mlock.h"
 #include "scan.h"
 #include "state.h"
 #include "swap.h"
@@ -46,8 +51,13 @@ enum state {
 	S_FILE_UNTOUCHED, S_MEMFD_SHARED, S_THP_PMD, S_THP_PTE, S_TMPFS_PMD,
 	S_HUGETLB_PRIVATE, S_HUGETLB_SHARED, S_SWAPPED, S_SWAPCACHE, S_GUARD,
 	S_UFFD_ARMED_UNTOUCHED, S_UFFD_ARMED_WRITTEN, S_UFFD_ARMED_PRESENT,
-	S_UFFD_SYNC_WP, S_SOFT_DIRTY,
+	S_UFFD_SYNC_WP, S_SOFT_DIRTY, S_KSM_MERGED, S_KSM_UNMERGED, S_MLOCKED,
+	S_MEMFD_PRIVATE_READ, S_MEMFD_PRIVATE_WRITTEN, S_SHMEM_SWAPPED, S_PROT_NONE,
+	S_LAZYFREE, S_MTHP,
 };
+
+#define KSM_NSAME	(NPAGES / 2)
+#define MTHP_ORDER	4
 
 FIXTURE(state) {
 	struct region r;
@@ -55,6 +65,9 @@ FIXTURE(state) {
 	struct swap_area swap;
 	struct hugetlb_pool pool;
 	struct tmpfs_mount mnt;
+	struct ksm_ctx k;
+	struct mthp m;
+	bool locked;		/* mlock_build: munlock in teardown */
 	bool armed;		/* uffd-wp registered: WRITTEN <-> !57 */
 	uint64_t known;
 	uint64_t *cats, *pm;
@@ -66,10 +79,6 @@ FIXTURE_VARIANT(state) {
 	const char *any_why;
 };
 
-/* Not populated and not uffd-wp: the kernel answers WRITTEN by whether a
- * page table happens to exist (pte_none is "written", a PMD hole is not);
- * "written since write-protected" has no meaning without uffd-wp. */
-#define UNARMED_HOLE "WRITTEN has no meaning for an unpopulated page without uffd-wp"
 
 /* SOFT_DIRTY is classified in setup by the table's default
  * (VM_SOFTDIRTY / CONFIG_MEM_SOFT_DIRTY). */
@@ -79,7 +88,7 @@ FIXTURE_VARIANT(state) {
 		.clear = PMC_SCAN_CATEGORIES & ~(s_) & ~(a_) & ~SCAN_DFLT_SOFT_DIRTY, \
 	}
 
-V(anon_untouched, S_ANON_UNTOUCHED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
+V(anon_untouched, S_ANON_UNTOUCHED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
 V(anon_written, S_ANON_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 V(anon_zero_page, S_ANON_ZERO, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_PFNZERO, 0, NULL);
 V(huge_zero_page, S_HUGE_ZERO,
@@ -93,7 +102,7 @@ V(file_private_written, S_FILE_PRIVATE_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRITTE
 V(file_shared_written, S_FILE_SHARED_WRITTEN,
   PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE, 0, NULL);
 /* no PTE: FILE comes from the folio, so an unmapped page is not FILE */
-V(file_untouched, S_FILE_UNTOUCHED, 0, PAGE_IS_WRITTEN, UNARMED_HOLE);
+V(file_untouched, S_FILE_UNTOUCHED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
 V(memfd_shared, S_MEMFD_SHARED, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE, 0, NULL);
 V(thp_pmd, S_THP_PMD, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE, 0, NULL);
 /* HUGE means "mapped by a huge entry": a PTE-mapped THP is not HUGE */
@@ -116,6 +125,28 @@ V(uffd_armed_present, S_UFFD_ARMED_PRESENT, PAGE_IS_WPALLOWED | PAGE_IS_PRESENT,
 /* sync WP: protected, but not async, so not WPALLOWED */
 V(uffd_sync_wp, S_UFFD_SYNC_WP, PAGE_IS_PRESENT, 0, NULL);
 V(soft_dirty, S_SOFT_DIRTY, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_SOFT_DIRTY, 0, NULL);
+/* A KSM page is anon (PAGE_MAPPING_KSM includes PAGE_MAPPING_ANON): not
+ * FILE; its PTE is write-protected by KSM, not uffd-wp: WRITTEN. Pages
+ * [0, KSM_NSAME) merged, the rest unique: the same categories. */
+V(ksm_merged, S_KSM_MERGED, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+V(ksm_unmerged, S_KSM_UNMERGED, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* VM_LOCKED changes no category */
+V(mlocked, S_MLOCKED, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* read: the memfd's page cache folios (FILE); written: anon COW copies */
+V(memfd_private_read, S_MEMFD_PRIVATE_READ,
+  PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE, 0, NULL);
+V(memfd_private_written, S_MEMFD_PRIVATE_WRITTEN, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* shmem swap-out unmaps the folio (the PTE reads none) and keeps the swap
+ * entry in the page cache, which the page walk never reads: not SWAPPED,
+ * not PRESENT, and no folio to call FILE. */
+V(shmem_swapped, S_SHMEM_SWAPPED, 0, PAGE_IS_WRITTEN, SCAN_UNARMED_HOLE);
+/* a PROT_NONE PTE is still pte_present() (_PAGE_PROTNONE) */
+V(prot_none, S_PROT_NONE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* MADV_FREE clears the PTE's dirty and young bits, not uffd-wp, and keeps
+ * the folio anon */
+V(lazyfree, S_LAZYFREE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* HUGE is "mapped by a PMD (or hugetlb) entry": an mTHP is PTE-mapped */
+V(mthp_order4, S_MTHP, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 
 static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) *self,
 			 enum state s)
@@ -207,6 +238,40 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		if (!why)
 			region_write(&self->r);
 		return why;
+	case S_KSM_MERGED:
+	case S_KSM_UNMERGED:
+		why = ksm_setup(&self->k);
+		why = why ?: ksm_merge_build(&self->r, NPAGES, KSM_NSAME);
+		if (!why && s == S_KSM_UNMERGED)
+			why = ksm_unmerge(&self->r);
+		return why;
+	case S_MLOCKED:
+		why = mlock_build(&self->r, NPAGES, LOCK_POPULATE, NPAGES);
+		self->locked = !why;
+		return why;
+	case S_MEMFD_PRIVATE_READ:
+		return memfd_build(&self->r, NPAGES, MAP_PRIVATE, FILE_READ);
+	case S_MEMFD_PRIVATE_WRITTEN:
+		return memfd_build(&self->r, NPAGES, MAP_PRIVATE, FILE_WRITTEN);
+	case S_SHMEM_SWAPPED:
+		why = swap_setup(&self->swap, SWAP_AREA_PAGES);
+		why = why ?: memfd_build(&self->r, NPAGES, MAP_SHARED, FILE_WRITTEN);
+		return why ?: swap_out(&self->r, &self->swap);
+	case S_PROT_NONE:
+		why = anon_build(&self->r, NPAGES, ANON_WRITTEN);
+		if (!why && mprotect(self->r.addr, self->r.len, PROT_NONE))
+			why = "mprotect(PROT_NONE) refused";
+		return why;
+	case S_LAZYFREE:
+		return anon_lazyfree_build(&self->r, NPAGES);
+	case S_MTHP: {
+		size_t kb = (page_size() << MTHP_ORDER) >> 10;
+
+		if (!mthp_offered(kb))
+			return "mTHP of order 4 not offered";
+		why = mthp_enable(&self->m, kb);
+		return why ?: mthp_build(&self->r, kb, NPAGES >> MTHP_ORDER);
+	}
 	}
 	return "unknown state";
 }
@@ -217,6 +282,8 @@ FIXTURE_SETUP(state)
 	self->u.fd = -1;
 	self->pool.lock_fd = -1;
 	self->swap.lock_fd = -1;
+	self->k.lock_fd = -1;
+	self->m.lock = -1;
 	SCAN_REQUIRE();
 	self->known = pmc_scan_categories();
 	BUILD(build(_metadata, self, variant->s));
@@ -228,7 +295,11 @@ FIXTURE_SETUP(state)
 FIXTURE_TEARDOWN(state)
 {
 	uffd_close(&self->u);
+	if (self->locked)
+		mlock_teardown(&self->r, LOCK_POPULATE);
 	region_unmap(&self->r);
+	ksm_teardown(&self->k);
+	mthp_restore(&self->m);
 	if (self->swap.on)
 		swap_teardown(&self->swap);
 	if (self->mnt.mounted)
