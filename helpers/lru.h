@@ -22,7 +22,9 @@
 /* NULL or a static reason ("move_pages unavailable"). 'page' is any
  * present page of the caller. */
 const char *lru_drain_all(void *page);
-/* Every page of r resident (mincore), then drain all CPUs' batches. */
+/* Every page of r resident (mincore), then drain all CPUs' batches.
+ * Proof: mincore says every page is resident (a page that is not: SKIP);
+ * KPF_LRU itself is never read here (see above). */
 const char *lru_settle(struct region *r);
 
 #endif

@@ -117,6 +117,15 @@ V(uffd_armed_present, S_UFFD_ARMED_PRESENT, PAGE_IS_WPALLOWED | PAGE_IS_PRESENT,
 V(uffd_sync_wp, S_UFFD_SYNC_WP, PAGE_IS_PRESENT, 0, NULL);
 V(soft_dirty, S_SOFT_DIRTY, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_SOFT_DIRTY, 0, NULL);
 
+/*
+ * Build state s.
+ * Proof: each state's helper's own (see its header); the zero page state
+ * first asks zero_page_in_use() (mincore and smaps, no PFN); the PMD hole
+ * (anon untouched) needs none: an untouched PMD-aligned mapping alone in
+ * its PMD has no page table. Soft-dirty: none beyond clear_refs and the
+ * writes being accepted (the category is what the case asserts; smaps
+ * "sd" says only that tracking exists).
+ */
 static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) *self,
 			 enum state s)
 {
