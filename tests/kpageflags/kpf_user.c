@@ -31,6 +31,7 @@
 #include "lru.h"
 #include "pagetype.h"
 #include "state.h"
+#include "thp.h"
 
 #define NPAGES 16
 
@@ -88,6 +89,13 @@ FIXTURE_VARIANT_ADD(kpf_user, mlocked) {
 FIXTURE_VARIANT_ADD(kpf_user, munlocked) {
 	.state = S_MUNLOCKED, .set = ANON_BITS | KF_REFERENCED };
 
+/*
+ * Build state s on NPAGES pages.
+ * Proof: the helpers' own (anon_build, anon_shared_build: none, the access
+ * pattern; file_build, memfd_build: smaps Rss); for the mlock states smaps
+ * Locked covers the range after mlock() and reads 0 after munlock() (not
+ * KPF_UNEVICTABLE/MLOCKED, which the cases assert): else state_broken.
+ */
 static const char *build(struct region *r, enum user_state s)
 {
 	const char *why = NULL;
@@ -118,6 +126,15 @@ static const char *build(struct region *r, enum user_state s)
 			why = "mlock refused";
 		if (!why && s == S_MUNLOCKED && munlock(r->addr, r->len))
 			why = "munlock refused";
+		if (!why) {
+			long want = s == S_MLOCKED ? (long)(r->len / 1024) : 0;
+			long kb = smaps_kb(r->addr, r->len, "Locked");
+
+			if (kb != want)
+				why = state_broken("%s accepted on %p: smaps Locked %ld kB, want %ld kB",
+						   s == S_MLOCKED ? "mlock" : "munlock",
+						   (void *)r->addr, kb, want);
+		}
 		return why;
 	}
 	return "unknown state";
