@@ -24,7 +24,9 @@
 # their own: they are ignored.
 # The baseline and each fault's batch run under the host lock
 # ($PMC_HOST_LOCK, /tmp/pmc-host.lock), the knob journal restored inside it,
-# so other runs on the machine can take turns between two faults.
+# so other runs on the machine can take turns between two faults. Run under
+# a `flock` of that lock already (an ancestor holds it), or with
+# PMC_HOST_LOCK= (empty), it takes no lock of its own.
 #
 #   ci/mutate.sh [-j N] [-o DIR] [FAULT...]     (N <= 2 by default: 2)
 # Output: the kill matrix on stdout and in DIR/report.md (default results/mutate).
@@ -35,13 +37,13 @@ build=${PMC_BUILD:-$here/build}
 out=$here/results/mutate
 jobs=2
 per_prog_timeout=${PMC_TIMEOUT:-120}
-lock=${PMC_HOST_LOCK:-/tmp/pmc-host.lock}
+lock=${PMC_HOST_LOCK-/tmp/pmc-host.lock}
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) jobs=$2; shift 2 ;;
 	-o) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,32p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,33p' "$0"; exit 0 ;;
 	-*) echo "mutate: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -49,7 +51,24 @@ done
 lib=$build/libpmcfault.so
 [ -r "$lib" ] || { echo "mutate: $lib missing: run 'make mutate'" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || echo "mutate: warning: not root: most faults cannot be observed" >&2
-command -v flock >/dev/null || { echo "mutate: flock missing (util-linux)" >&2; exit 2; }
+# An ancestor holding the lock (`flock LOCK ci/mutate.sh`) would deadlock
+# with a flock of our own: /proc/locks names the holder's pid.
+held_by_ancestor() {
+	local ino pid holders
+	ino=$(stat -c %i "$1" 2>/dev/null) || return 1
+	holders=" $(awk -v ino=":$ino" '$2 != "->" && substr($6, length($6) - length(ino) + 1) == ino { print $5 }' /proc/locks | tr '\n' ' ')"
+	pid=$$
+	while [ "$pid" -gt 1 ] 2>/dev/null; do
+		[[ $holders == *" $pid "* ]] && return 0
+		pid=$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null) || return 1
+	done
+	return 1
+}
+if [ -n "$lock" ] && held_by_ancestor "$lock"; then
+	echo "mutate: $lock is held by a caller: no lock per fault" >&2
+	lock=
+fi
+[ -z "$lock" ] || command -v flock >/dev/null || { echo "mutate: flock missing (util-linux)" >&2; exit 2; }
 mkdir -p "$out" || exit 2
 rm -rf "$out/runs"; mkdir -p "$out/runs"
 
@@ -75,7 +94,11 @@ locked_batch() {
 }
 batch() {
 	mkdir -p "$out/runs/$1"
-	PROGS="${progs[*]}" flock "$lock" bash -c 'progs=($PROGS); locked_batch "$1"' _ "$1"
+	if [ -n "$lock" ]; then
+		PROGS="${progs[*]}" flock "$lock" bash -c 'progs=($PROGS); locked_batch "$1"' _ "$1"
+	else
+		PROGS="${progs[*]}" bash -c 'progs=($PROGS); locked_batch "$1"' _ "$1"
+	fi
 	printf '%s\n' "${progs[@]}" >"$out/runs/$1/programs.txt"
 	python3 "$here/helpers/report/pmc_report.py" report "$out/runs/$1" --format none \
 		--json "$out/runs/$1/results.json" || true
@@ -85,7 +108,7 @@ export out lib build per_prog_timeout jobs
 
 start=$(date +%s)
 # Baseline with the library loaded and no fault.
-flock "$lock" "$build/bin/pmc-journal" restore >/dev/null 2>&1
+${lock:+flock "$lock"} "$build/bin/pmc-journal" restore >/dev/null 2>&1
 batch none
 base_s=$(( $(date +%s) - start ))
 
