@@ -28,7 +28,9 @@
 # a `flock` of that lock already (an ancestor holds it), or with
 # PMC_HOST_LOCK= (empty), it takes no lock of its own.
 #
-#   ci/mutate.sh [-j N] [-o DIR] [FAULT...]     (N <= 2 by default: 2)
+#   ci/mutate.sh [-j N (default 2)] [-o DIR] [--reclassify] [FAULT...]
+# --reclassify: run nothing, classify the runs already in DIR/runs again
+# (e.g. after ci/mutate-unobservable.txt or known-issues.txt changed).
 # Output: the kill matrix on stdout and in DIR/report.md (default results/mutate).
 # Exit 1 when a fault survived or was masked, or a control failed.
 set -u
@@ -36,6 +38,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${PMC_BUILD:-$here/build}
 out=$here/results/mutate
 jobs=2
+reclassify=
 per_prog_timeout=${PMC_TIMEOUT:-120}
 lock=${PMC_HOST_LOCK-/tmp/pmc-host.lock}
 
@@ -43,7 +46,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-j) jobs=$2; shift 2 ;;
 	-o) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,33p' "$0"; exit 0 ;;
+	--reclassify) reclassify=1; shift ;;
+	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
 	-*) echo "mutate: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -70,7 +74,7 @@ if [ -n "$lock" ] && held_by_ancestor "$lock"; then
 fi
 [ -z "$lock" ] || command -v flock >/dev/null || { echo "mutate: flock missing (util-linux)" >&2; exit 2; }
 mkdir -p "$out" || exit 2
-rm -rf "$out/runs"; mkdir -p "$out/runs"
+[ -n "$reclassify" ] || { rm -rf "$out/runs"; mkdir -p "$out/runs"; }
 
 mapfile -t progs < <(cd "$build/tests" && ls -d */* 2>/dev/null | sort)
 [ ${#progs[@]} -gt 0 ] || { echo "mutate: no test programs under $build/tests" >&2; exit 2; }
@@ -93,6 +97,7 @@ locked_batch() {
 	"$build/bin/pmc-journal" restore >/dev/null 2>&1
 }
 batch() {
+	[ -z "$reclassify" ] || [ ! -d "$out/runs/$1" ] || return 0
 	mkdir -p "$out/runs/$1"
 	if [ -n "$lock" ]; then
 		PROGS="${progs[*]}" flock "$lock" bash -c 'progs=($PROGS); locked_batch "$1"' _ "$1"
@@ -145,7 +150,7 @@ known=${KNOWN_ISSUES:-$here/known-issues.txt}
 
 # classify FAULT [AREA]: "kind<TAB>cases" from the engine's results of the
 # run against the baseline's, over the cases of AREA (all when empty).
-# kind: killed masked crash none
+# kind: killed masked crash none; cases: the masked ones first.
 classify() {
 	python3 - "$out/runs/none/results.json" "$out/runs/$1/results.json" "$known" "${2:-}" <<'PY'
 import fnmatch, json, sys
@@ -176,7 +181,7 @@ for name, res in run.items():
     elif b == "PASS" and res == "ERROR":
         crashes.append(name + "(crash/timeout)")
 kind = "masked" if masks else "killed" if kills else "crash" if crashes else "none"
-print(kind + "\t" + " ".join((masks and ["masked:"] + masks) + kills + crashes))
+print(kind + "\t" + " ".join(masks + kills + crashes))
 PY
 }
 # first3 CASES...: the first three, and how many more
