@@ -70,6 +70,9 @@ int file_scratch(size_t npages)
 	return fd;
 }
 
+/* Map fd and touch every page as asked.
+ * Proof: smaps Rss covers the range after a read or a write of every page
+ * (the VMA's resident set, not pagemap). */
 static const char *map_and_touch(struct region *r, int fd, size_t npages, int map_flags,
 				 enum file_touch t)
 {

@@ -31,10 +31,14 @@ enum file_touch {
 int file_scratch(size_t npages);
 
 /* mmap(map_flags = MAP_PRIVATE or MAP_SHARED) of a fresh scratch file,
- * touched as asked. Proven: the VMA is file-backed (smaps shows Rss of the
- * touched pages). */
+ * touched as asked (MADV_NOHUGEPAGE: base pages).
+ * Proof: after a read or write of every page, smaps Rss of the range is the
+ * whole range (short: state_broken); not pagemap PRESENT/FILE, which the
+ * tests assert. Untouched: nothing to prove (the page cache was filled by
+ * write(), the mapping is empty). */
 const char *file_build(struct region *r, size_t npages, int map_flags, enum file_touch t);
-/* Same with a memfd (shmem) whose pages were written with write(). */
+/* Same with a memfd (shmem) whose pages were written with write().
+ * Proof: as file_build (smaps Rss). */
 const char *memfd_build(struct region *r, size_t npages, int map_flags, enum file_touch t);
 
 /* ---- tmpfs huge=always ---- */
@@ -47,8 +51,11 @@ const char *tmpfs_huge_mount(struct tmpfs_mount *m);
 void tmpfs_huge_umount(struct tmpfs_mount *m);
 /*
  * A file of nr_pmd PMD sizes in that mount, mapped MAP_SHARED at a
- * PMD-aligned address and written. Proven: smaps ShmemPmdMapped covers the
- * range and each PMD's PFNs are contiguous from an aligned PFN.
+ * PMD-aligned address and written.
+ * Proof: smaps ShmemPmdMapped covers the whole range (short:
+ * state_broken, unless vmstat thp_file_fallback moved: SKIP). PFN
+ * contiguity and pagemap/kpageflags are the tests' assertions, not read
+ * here.
  */
 const char *tmpfs_huge_build(struct region *r, struct tmpfs_mount *m, size_t nr_pmd);
 

@@ -10,10 +10,11 @@
 #include <stddef.h>
 
 /*
- * Install guard markers on npages pages at addr (any mapping). Proven by
- * behaviour: reading the range through the kernel (process_vm_readv on
- * ourselves) fails with EFAULT on every guarded page, while the pages
- * around it stay readable.
+ * Install guard markers on npages pages at addr (any mapping).
+ * MADV_GUARD_INSTALL refused with EINVAL: SKIP.
+ * Proof: by behaviour, not pagemap bit 58 or the GUARD category: reading
+ * each guarded page through the kernel (process_vm_readv on ourselves)
+ * fails; one that still reads is state_broken.
  */
 const char *guard_install(void *addr, size_t npages);
 /* Remove them again (MADV_GUARD_REMOVE). 0 or -errno. */

@@ -205,7 +205,7 @@ static int size_log2(size_t v)
 }
 
 /*
- * Proof, outside pagemap and kpageflags (the PFN, alignment and contiguity
+ * Proof: outside pagemap and kpageflags (the PFN, alignment and contiguity
  * are what the tests assert): after the write, the pool's free_hugepages
  * dropped by the huge pages of the range, and smaps counts the whole range
  * as hugetlb memory (Private_Hugetlb + Shared_Hugetlb) in a VMA whose

@@ -52,16 +52,19 @@ void hugetlb_warm_drop(struct hugetlb_pool *p);
 void hugetlb_release(struct hugetlb_pool *p);
 
 /* MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB of n huge pages, written (every
- * base page) when 'write'. Oracle (not pagemap, whose PFN alignment and
- * contiguity the tests assert): free_hugepages dropped by n and smaps
- * Private_Hugetlb + Shared_Hugetlb cover the range with KernelPageSize
- * hpsize; a shortfall after an accepted write is state_broken (FAIL). */
+ * base page) when 'write'.
+ * Proof: free_hugepages dropped by n and smaps Private_Hugetlb +
+ * Shared_Hugetlb cover the range with KernelPageSize hpsize (not pagemap,
+ * whose PFN alignment and contiguity the tests assert, nor kpageflags); a
+ * shortfall after an accepted write is state_broken (FAIL).
+ * Not written: nothing to prove (an empty hugetlb mapping). */
 const char *hugetlb_anon_build(struct region *r, size_t hpsize, size_t n, bool write);
 /* A hugetlb memfd of pages of that size (MFD_HUGE_* from the size, not
  * the default), truncated to n pages: the fd, or -1. */
 int hugetlb_memfd_open(size_t hpsize, size_t n);
 /* memfd_create(MFD_HUGETLB) mapped MAP_SHARED or MAP_PRIVATE (map_flags),
- * n huge pages, written when 'write' (same proof). r->fd is the memfd. */
+ * n huge pages, written when 'write'. r->fd is the memfd.
+ * Proof: as hugetlb_anon_build (free_hugepages and smaps *_Hugetlb). */
 const char *hugetlb_memfd_build(struct region *r, size_t hpsize, size_t n,
 				int map_flags, bool write);
 

@@ -96,19 +96,22 @@ static long long now_ms(void)
 }
 
 /* Fill page i: the first nsame pages alike, the others unique. The alike
- * pages carry this region's address and pid: ksmd merges across processes,
- * so a plain pattern would also merge with another process's mergeable
- * pages of that pattern and the KSM page's mapcount would count them. */
+ * pages carry this process's pid and the time too: KSM merges across
+ * processes, and another test's identical pages (still mapped while it
+ * exits) would add their mappings to our KSM page's kpagecount. */
 static void fill(struct region *r, size_t nsame)
 {
 	size_t ps = page_size();
-	uint64_t cookie = (uint64_t)(uintptr_t)r->addr ^ ((uint64_t)getpid() << 48);
+	struct timespec ts;
+	pid_t pid = getpid();
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (size_t i = 0; i < r->npages; i++) {
 		char *p = r->addr + i * ps;
 
 		memset(p, 0x5a, ps);
-		memcpy(p + 128, &cookie, sizeof(cookie));
+		memcpy(p + 128, &pid, sizeof(pid));
+		memcpy(p + 128 + sizeof(pid), &ts, sizeof(ts));
 		if (i >= nsame) {
 			/* Unique: page index and address in the content. */
 			memcpy(p, &i, sizeof(i));

@@ -43,9 +43,16 @@ const char *ksm_setup(struct ksm_ctx *k);
 void ksm_teardown(struct ksm_ctx *k);
 
 /* Build and prove: pages [0, nsame) merged into one KSM page, pages
- * [nsame, npages) with unique content (not merged). */
+ * [nsame, npages) with unique content (not merged).
+ * Proof: /proc/self/ksm_merging_pages reaches exactly nsame (see above);
+ * not pagemap PFNs/bit 56 or KPF_KSM, which the KSM cases assert. */
 const char *ksm_merge_build(struct region *r, size_t npages, size_t nsame);
-/* MADV_UNMERGEABLE: every page gets its own copy back. NULL or reason. */
+/* MADV_UNMERGEABLE: every page gets its own copy back. NULL, a reason, or
+ * state_broken.
+ * Proof: this process's ksm_merging_pages settles to 0 (bounded polling:
+ * ksm_settle_merging); not pagemap's distinct PFNs or bit 56, which the
+ * unmerged cases assert. Still merged: state_broken; no per-process count
+ * (before 6.1): SKIP. */
 const char *ksm_unmerge(struct region *r);
 /* /proc/self/ksm_merging_pages (6.1+): pages of this process that KSM
  * merged; -1 when the file is absent. */

@@ -22,14 +22,17 @@
 /* NULL or a static reason ("move_pages unavailable"). 'page' is any
  * present page of the caller. */
 const char *lru_drain_all(void *page);
-/* Every page of r resident (mincore), then drain all CPUs' batches. */
+/* Every page of r resident (mincore), then drain all CPUs' batches.
+ * Proof: mincore says every page is resident (a page that is not: SKIP);
+ * KPF_LRU itself is never read here (see above). */
 const char *lru_settle(struct region *r);
 /*
  * Lazyfree anon: npages written private anon, settled on the LRU first
  * (folio_mark_lazyfree() moves only folios already on it), then MADV_FREE
- * and settled again. Oracle, not kpageflags or pagemap: smaps LazyFree
- * (anon, not swap-backed, clean) covers the whole range. MADV_FREE
- * refused: a static reason; accepted but LazyFree short: state_broken.
+ * and settled again. MADV_FREE refused: a static reason.
+ * Proof: smaps LazyFree (anon, not swap-backed, clean) covers the whole
+ * range, not kpageflags or pagemap; accepted but LazyFree short:
+ * state_broken.
  */
 const char *anon_lazyfree_build(struct region *r, size_t npages);
 

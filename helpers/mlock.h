@@ -18,9 +18,11 @@ enum mlock_how {
 
 /*
  * npages of private anonymous memory, locked as asked, then pages
- * [0, written) written. Proven: smaps "Locked" of the region equals the
- * resident pages that must be locked (all for LOCK_POPULATE, the written
- * ones otherwise).
+ * [0, written) written. The lock call refused: SKIP.
+ * Proof: smaps "Locked" of the region equals the resident pages that must
+ * be locked (all for LOCK_POPULATE, the written ones otherwise); not
+ * kpageflags UNEVICTABLE/MLOCKED or pagemap, which the tests assert.
+ * Short: state_broken.
  */
 const char *mlock_build(struct region *r, size_t npages, enum mlock_how how, size_t written);
 struct child;

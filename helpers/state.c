@@ -211,6 +211,10 @@ const char *huge_zero_build(struct region *r)
 		return "huge zero page disabled (transparent_hugepage use_zero_page off)";
 	if (!pmc_read_file(THP_SYSFS "/enabled", knob, sizeof(knob)) && strstr(knob, "[never]"))
 		return "THP disabled (transparent_hugepage enabled is never)";
+	/* mm_forbids_zeropage() stops the huge zero page as well as the small
+	 * one: a read fault would allocate a real THP, not a broken state. */
+	if (zero_page_in_use() == 0)
+		return "read faults do not map the zero page (mm_forbids_zeropage)";
 	if (region_map(r, pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0))
 		return "mmap failed";
 	if (madvise(r->addr, pmd, MADV_HUGEPAGE)) {

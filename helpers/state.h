@@ -55,7 +55,9 @@ struct region {
 
 size_t page_size(void);
 
-/* mmap 'len' bytes aligned to 'align' (0 = page); anon when fd < 0. */
+/* mmap 'len' bytes aligned to 'align' (0 = page); anon when fd < 0.
+ * Proof: none needed: an empty mapping is what mmap's success gives (the
+ * builders that touch it prove what they touched). */
 const char *region_map(struct region *r, size_t len, size_t align, int prot,
 		       int flags, int fd, off_t off);
 void region_unmap(struct region *r);
@@ -70,9 +72,14 @@ void region_read(struct region *r);
 
 /* ---- anon ---- */
 enum anon_touch { ANON_UNTOUCHED, ANON_READ, ANON_WRITTEN };
-/* Private anonymous memory, npages, touched as asked (MAP_PRIVATE). */
+/* Private anonymous memory, npages, touched as asked (MAP_PRIVATE,
+ * MADV_NOHUGEPAGE: base pages).
+ * Proof: none: the state is the access pattern itself (mmap succeeded, the
+ * CPU's loads/stores returned); residency, PFNs and flags are what the
+ * tests assert, so nothing of them is read back here. */
 const char *anon_build(struct region *r, size_t npages, enum anon_touch t);
-/* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS), written. */
+/* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS), written.
+ * Proof: none, as anon_build. */
 const char *anon_shared_build(struct region *r, size_t npages);
 /*
  * Does a read fault map the shared zero page here? Probed by behaviour
@@ -80,8 +87,14 @@ const char *anon_shared_build(struct region *r, size_t npages);
  * (mm_forbids_zeropage), -errno unknown.
  */
 int zero_page_in_use(void);
-/* The huge zero page: one PMD-sized, PMD-aligned area mapped by a single
- * read fault (see state.c for the oracle). NULL, reason, or state_broken. */
+/* The huge zero page: one PMD-sized, PMD-aligned MADV_HUGEPAGE area mapped
+ * by a single read fault. NULL, reason, or state_broken.
+ * Proof: mincore reports every page of the PMD resident after that one
+ * read fault while smaps counts 0 kB Rss (the huge zero folio is not a
+ * normal page); not pagemap, kpageflags or PAGEMAP_SCAN, which all assert
+ * it. A fallback counted in vmstat thp_fault_fallback, use_zero_page off
+ * or THP "never", or read faults not mapping the zero page at all
+ * (zero_page_in_use() 0): SKIP. */
 const char *huge_zero_build(struct region *r);
 
 /* The PFN behind one page of the caller (needs CAP_SYS_ADMIN), 0 if none. */

@@ -15,14 +15,18 @@
  * That needs no other area to be swapped off meanwhile: the lock.
  *
  * swap_out_build() writes npages of private anon memory, MADV_PAGEOUT
- * (synchronous reclaim of exactly these pages) and proves every page went:
- * pagemap PM_SWAP with our type on each page, and the area's Used column in
- * /proc/swaps grew by at least npages pages.
+ * (synchronous reclaim of exactly these pages) and proves every page went
+ * without pagemap (whose bit 62, type and offset the tests assert): smaps
+ * Swap covers the whole range, and the area's Used column in /proc/swaps
+ * grew by at least npages pages.
  *
  * swap_cache_build() then reads every page back: a read fault maps the page
  * from the swap cache and keeps the swap slot (the swap is far from half
- * full, VMA not locked). Proven by: present again with content intact, and
- * Used did not drop. Writeback of the slot is waited for (bounded).
+ * full, VMA not locked). Proven by: the bytes read back are ours, smaps Rss
+ * covers the range with Swap 0, and Used did not drop. Writeback of the
+ * slot is then waited for (bounded, by KPF_WRITEBACK where PFNs are
+ * visible: a wait, not the proof; still under writeback after 2 s is
+ * state_broken, never a SKIP).
  */
 #ifndef PMC_SWAP_H
 #define PMC_SWAP_H
@@ -56,11 +60,18 @@ void swap_teardown(struct swap_area *s);
 /* The Used column (KiB) of our line in /proc/swaps, -1 if not listed. */
 long long swap_used_kb(const struct swap_area *s);
 
-/* Written private anon, paged out and proven (see above). */
+/* Written private anon, paged out and proven (see above).
+ * Proof: as swap_out (smaps Swap, /proc/swaps Used). */
 const char *swap_out_build(struct region *r, size_t npages, struct swap_area *s);
-/* MADV_PAGEOUT an existing region and prove it (pages must be anon). */
+/* MADV_PAGEOUT an existing region and prove it (pages must be anon).
+ * Proof: smaps Swap covers the range and /proc/swaps Used grew by it;
+ * pages the reclaim left behind (MADV_PAGEOUT is best effort) or Used not
+ * grown: SKIP. */
 const char *swap_out(struct region *r, struct swap_area *s);
-/* After swap_out_build: read back, keep the swap entries (swap cache). */
+/* After swap_out_build: read back, keep the swap entries (swap cache).
+ * Proof: content read back, smaps Rss full and Swap 0, /proc/swaps Used
+ * kept (see above); not pagemap PRESENT/PFN or KPF_SWAPCACHE, which the
+ * swap-cache cases assert. Slots freed on swap-in: SKIP. */
 const char *swap_cache_build(struct region *r, struct swap_area *s);
 /* swap_out_build, then swapoff (swap_teardown): every page comes back.
  * Proof: smaps Rss covers the range and Swap is 0 (state_broken if not). */

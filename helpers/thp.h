@@ -36,24 +36,29 @@ long smaps_kb(const void *addr, size_t len, const char *key);
 
 /*
  * PMD-mapped anonymous THP: nr_pmd PMD-sized, PMD-aligned folios,
- * MADV_HUGEPAGE, every page written, then MADV_COLLAPSE. Proven by smaps
- * AnonHugePages == whole range (not by pagemap or kpageflags: those are
- * under test). MADV_COLLAPSE refused: SKIP; accepted but AnonHugePages
- * short: state_broken.
+ * MADV_HUGEPAGE, every page written, then MADV_COLLAPSE.
+ * Proof: smaps AnonHugePages == whole range (not pagemap or kpageflags:
+ * those are under test). MADV_COLLAPSE refused: SKIP; accepted but
+ * AnonHugePages short: state_broken.
  */
 const char *thp_pmd_build(struct region *r, size_t nr_pmd);
 /* Proof for one PMD range of any mapping: 'smaps_key' is AnonHugePages,
- * ShmemPmdMapped or FilePmdMapped. */
+ * ShmemPmdMapped or FilePmdMapped; NULL, or a reason (SKIP).
+ * Proof: smaps 'smaps_key' covers the PMD. */
 const char *thp_prove_pmd(const void *addr, const char *smaps_key);
 
+enum thp_split { THP_SPLIT_MPROTECT, THP_SPLIT_MUNMAP };
 /*
  * PTE-mapped THP: one PMD THP built as above, then its PMD mapping split
  * while the folio stays whole:
  *  THP_SPLIT_MPROTECT: the first page becomes PROT_READ (all pages mapped);
  *  THP_SPLIT_MUNMAP:   the second half is unmapped (r describes the first
  *                      half only afterwards).
+ * Proof: smaps AnonHugePages drops to 0 (no PMD mapping left: else
+ * state_broken) while vmstat thp_split_page does not move (the folio is
+ * whole: thp_not_split_since); not kpageflags HEAD/TAIL/THP, which
+ * kpf_compound asserts, nor pagemap.
  */
-enum thp_split { THP_SPLIT_MPROTECT, THP_SPLIT_MUNMAP };
 const char *thp_pte_build(struct region *r, enum thp_split how);
 /* No THP folio was split since vmstat_get("thp_split_page") read split0:
  * the independent proof that a folio stayed whole. NULL or a reason (the
@@ -74,9 +79,11 @@ const char *mthp_enable(struct mthp *m, size_t kb);
 void mthp_restore(struct mthp *m);
 /*
  * nfolios anonymous folios of kb each (mthp_enable first): a kb-aligned
- * MADV_HUGEPAGE region smaller than a PMD, written. Proven by the size's
- * anon_fault_alloc counter (a fallback counted in anon_fault_fallback:
- * SKIP; no growth otherwise: state_broken).
+ * MADV_HUGEPAGE region smaller than a PMD, written.
+ * Proof: the size's stats/anon_fault_alloc grew by nfolios (a fallback
+ * counted in anon_fault_fallback: SKIP; no growth otherwise:
+ * state_broken); no per-size counter (before 6.10): SKIP, as PFNs and
+ * kpageflags are what the tests assert.
  */
 const char *mthp_build(struct region *r, size_t kb, size_t nfolios);
 

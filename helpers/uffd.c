@@ -118,9 +118,10 @@ static void *wp_write(void *arg)
 }
 
 /*
- * Oracle 1 (sync mode, a populated page): fault delivery. A thread writes
- * page k; the kernel must block it and deliver a UFFD_EVENT_PAGEFAULT with
- * UFFD_PAGEFAULT_FLAG_WP for that range. Then the whole range is
+ * Oracle 1 (sync mode, a populated page).
+ * Proof: fault delivery. A thread writes page k; the kernel must block it
+ * and deliver a UFFD_EVENT_PAGEFAULT with UFFD_PAGEFAULT_FLAG_WP for that
+ * range. Then the whole range is
  * unprotected (which wakes the writer) and protected again, so every page
  * is back in the armed state (the write stored the byte already there).
  */
@@ -215,9 +216,9 @@ const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k)
 }
 
 /*
- * Oracle 2 (async mode, or no populated page): PAGEMAP_SCAN. Every page
- * that must be armed reads WRITTEN clear (and WPALLOWED set in async mode).
- * Used only where the ioctl exists (6.7+, probed).
+ * Oracle 2 (async mode, or no populated page).
+ * Proof: PAGEMAP_SCAN. Every page that must be armed reads WRITTEN clear
+ * (and WPALLOWED set in async mode). Used only where the ioctl exists (6.7+, probed).
  */
 static const char *prove_by_scan(struct region *r, const bool *must, bool async)
 {
@@ -247,9 +248,9 @@ static const char *prove_by_scan(struct region *r, const bool *must, bool async)
 }
 
 /*
- * Register + protect, then prove the arming without pagemap bit 57 (which
- * the pagemap tests assert): smaps VmFlags "uw" shows the VMA registered
- * for WP; then fault delivery on a populated page in sync mode (works on
+ * Register + protect, then prove the arming.
+ * Proof: without pagemap bit 57 (which the pagemap tests assert): smaps
+ * VmFlags "uw" shows the VMA registered for WP; then fault delivery on a populated page in sync mode (works on
  * every kernel), else PAGEMAP_SCAN (async mode and WP_UNPOPULATED markers,
  * 6.7+). Which pages must be armed: with all_pages every page, else the
  * populated ones (mincore, not pagemap, says which). A refusal of the

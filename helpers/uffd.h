@@ -53,24 +53,32 @@ int uffd_writeprotect(struct uffd *u, void *addr, size_t len, bool protect);
 /*
  * Async dirty tracking on region r: open with WP_ASYNC|WP_UNPOPULATED
  * (+WP_HUGETLBFS_SHMEM when 'shmem_or_hugetlb'), register WP, protect the
- * whole range with UFFDIO_WRITEPROTECT, and prove it without pagemap bit
- * 57 (under test): smaps VmFlags "uw", and PAGEMAP_SCAN reads every page
- * not WRITTEN and WPALLOWED. On failure the uffd is closed.
+ * whole range with UFFDIO_WRITEPROTECT. On failure the uffd is closed.
+ * Proof: smaps VmFlags "uw", and PAGEMAP_SCAN reads every page WRITTEN
+ * clear and WPALLOWED set (6.7+; 6.4-6.6: the accepted ioctls); never
+ * pagemap bit 57, which the pagemap cases assert. The scan cases assert
+ * these two categories too: no oracle outside pagemap and PAGEMAP_SCAN
+ * sees async protection per page (the kernel resolves the fault itself,
+ * no message), so a wrong answer there is state_broken (FAIL), never a
+ * SKIP.
  */
 const char *uffd_async_track(struct uffd *u, struct region *r, bool shmem_or_hugetlb);
 
-/* Sync WP on region r (populated or not): register + protect, proven by
- * smaps VmFlags "uw" and a WP fault delivered for a thread's write to the
- * first populated page (mincore), which is then re-armed; with no
- * populated page (WP_UNPOPULATED markers) by PAGEMAP_SCAN where it exists.
- * features: extra features to ask for (0 or e.g. WP_UNPOPULATED). */
+/* Sync WP on region r (populated or not): register + protect.
+ * features: extra features to ask for (0 or e.g. WP_UNPOPULATED).
+ * Proof: smaps VmFlags "uw" and a WP fault delivered for a thread's write
+ * to the first populated page (mincore), which is then re-armed; with no
+ * populated page (WP_UNPOPULATED markers) PAGEMAP_SCAN WRITTEN clear where
+ * the ioctl exists. Never pagemap bit 57. */
 const char *uffd_sync_wp(struct uffd *u, struct region *r, uint64_t features,
 			 bool shmem_or_hugetlb);
 
-/* Lifecycle proof, independent of pagemap and PAGEMAP_SCAN: a thread
- * writes page k of r (the byte already there) and the write returns
- * without a userfaultfd message (u->fd may be -1: closed). NULL, a reason,
- * or state_broken when the page is still protected. */
+/* Lifecycle proof that page k of r is no longer write-protected (u->fd
+ * may be -1: closed). NULL, a reason, or state_broken when the page is
+ * still protected.
+ * Proof: independent of pagemap and PAGEMAP_SCAN: a thread writes page k
+ * (the byte already there) and the write returns within 10 s without a
+ * userfaultfd message. */
 const char *uffd_prove_unprotected(struct uffd *u, struct region *r, size_t k);
 
 /* Count of pages in [addr, addr+n pages) whose pagemap entry has bit 57:

@@ -239,6 +239,7 @@ FIXTURE_VARIANT(kpf_typed) {
 	uint64_t any;		/* don't care ... */
 	const char *why;	/* ... because */
 	const char *none;	/* SKIP reason when no page has the type */
+	const char *meminfo;	/* /proc/meminfo's count of such pages, if any */
 };
 
 #define MAX_TYPED 4096
@@ -257,19 +258,19 @@ FIXTURE_VARIANT_ADD(kpf_typed, pgtable) {
 	.why = "HEAD: page tables of order > 0 (PTI PGD pair) are compound; "
 	       "REFERENCED: PT_kernel (kernel page tables, 27bfafac65d8 + 977870522af3, 6.19) "
 	       "aliases PG_referenced",
-	.none = "no page-table page found" };
+	.none = "no page-table page found", .meminfo = "PageTables" };
 /* SLUB keeps its own state in folio flags: slab_lock = PG_locked,
  * SL_partial = PG_workingset (not exported), SL_pfmemalloc = PG_active. */
 FIXTURE_VARIANT_ADD(kpf_typed, slab) {
 	.type = KPF_SLAB, .any = KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL | KPF_LOCKED | KPF_ACTIVE,
 	.why = "slab order and SLUB's own use of PG_locked/PG_active",
-	.none = "no slab page found" };
+	.none = "no slab page found", .meminfo = "Slab" };
 /* Free page reporting (virtio-balloon) marks reported free pages with
  * PG_reported, which is PG_uptodate (include/linux/page-flags.h). */
 FIXTURE_VARIANT_ADD(kpf_typed, buddy) {
 	.type = KPF_BUDDY, .any = KPF_UPTODATE,
 	.why = "PG_reported of free page reporting aliases PG_uptodate on free pages",
-	.none = "no free page found" };
+	.none = "no free page found", .meminfo = "MemFree" };
 FIXTURE_VARIANT_ADD(kpf_typed, offline) {
 	.type = KPF_OFFLINE, .any = KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL,
 	.why = "offlined ranges may be compound",
@@ -378,6 +379,13 @@ TEST_F(kpf_typed, kpf)
 		EXPECT_KPF(&x, f, "pfn 0x%llx", (unsigned long long)self->pfns[i]);
 		PMC_EXPECT(c == 0, "pfn 0x%llx: kpagecount %llu", (unsigned long long)self->pfns[i],
 			   (unsigned long long)c);
+	}
+	/* None found while the allocator counts a megabyte of them: the
+	 * pages exist and the flag is missing, a FAIL, never a SKIP. */
+	if (!checked && variant->meminfo && meminfo_kb(variant->meminfo) >= 1024) {
+		PMC_FAIL_CHECK("/proc/meminfo %s: %ld kB, yet no PFN reads the flag",
+			       variant->meminfo, meminfo_kb(variant->meminfo));
+		return;
 	}
 	if (!checked)
 		SKIP(return, "%s", variant->none);

@@ -107,6 +107,13 @@ FIXTURE_VARIANT_ADD(kpf_user, anon_forked) {
 FIXTURE_VARIANT_ADD(kpf_user, anon_lazyfree) {
 	.state = S_ANON_LAZYFREE, .set = KPF_ANON | KPF_MMAP | KPF_UPTODATE | KPF_LRU };
 
+/*
+ * Build state s on NPAGES pages.
+ * Proof: the helpers' own (anon_build, anon_shared_build: none, the access
+ * pattern; file_build, memfd_build: smaps Rss); for the mlock states smaps
+ * Locked covers the range after mlock() and reads 0 after munlock() (not
+ * KPF_UNEVICTABLE/MLOCKED, which the cases assert): else state_broken.
+ */
 static const char *build(struct region *r, enum user_state s)
 {
 	const char *why = NULL;
@@ -137,6 +144,15 @@ static const char *build(struct region *r, enum user_state s)
 			why = "mlock refused";
 		if (!why && s == S_MUNLOCKED && munlock(r->addr, r->len))
 			why = "munlock refused";
+		if (!why) {
+			long want = s == S_MLOCKED ? (long)(r->len / 1024) : 0;
+			long kb = smaps_kb(r->addr, r->len, "Locked");
+
+			if (kb != want)
+				why = state_broken("%s accepted on %p: smaps Locked %ld kB, want %ld kB",
+						   s == S_MLOCKED ? "mlock" : "munlock",
+						   (void *)r->addr, kb, want);
+		}
 		return why;
 	case S_ANON_LAZYFREE:
 		return anon_lazyfree_build(r, NPAGES);

@@ -148,6 +148,15 @@ V(lazyfree, S_LAZYFREE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* HUGE is "mapped by a PMD (or hugetlb) entry": an mTHP is PTE-mapped */
 V(mthp_order4, S_MTHP, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 
+/*
+ * Build state s.
+ * Proof: each state's helper's own (see its header); the zero page state
+ * first asks zero_page_in_use() (mincore and smaps, no PFN); the PMD hole
+ * (anon untouched) needs none: an untouched PMD-aligned mapping alone in
+ * its PMD has no page table. Soft-dirty: none beyond clear_refs and the
+ * writes being accepted (the category is what the case asserts; smaps
+ * "sd" says only that tracking exists).
+ */
 static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) *self,
 			 enum state s)
 {

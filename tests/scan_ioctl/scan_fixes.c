@@ -221,6 +221,8 @@ TEST_F(fixes, zapped_thp_hole_written)
  * inside a PROT_NONE reservation of two PUD sizes (untouched: it allocates no
  * page table); a mapping sharing its PUD range with any populated memory
  * would reach ->hugetlb_entry() instead and never exercise the fix.
+ * Proof: none: the mapping is never touched, and the placement above is
+ * what leaves it without a page table (nothing the test asserts).
  */
 static const char *hugetlb_memfd_alone(struct region *r, size_t hpsize, size_t n)
 {
