@@ -86,7 +86,7 @@ cc-option = $(shell $(CC) -Werror $(1) -c -x c /dev/null -o /dev/null 2>/dev/nul
 CFLAGS   ?= -O2 -g
 # Truncating snprintf is how bounded buffers are filled here, not a bug.
 override CFLAGS += -std=gnu11 -Wall -Wextra $(call cc-option,-Wno-format-truncation) \
-	-D_GNU_SOURCE -I$(CURDIR)/helpers -I$(abspath $(B))/ksft
+	-D_GNU_SOURCE $(LIB_DIRS:%=-I$(CURDIR)/helpers/%) -I$(abspath $(B))/ksft
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
@@ -112,7 +112,13 @@ ifneq ($(UNLISTED),)
 $(error $(UNLISTED): not in $(REGISTRY) (add a line, then make docs))
 endif
 AREAS      := $(sort $(foreach p,$(PROG_PATHS),$(firstword $(subst /, ,$(p)))))
-LIB_SRCS   := $(wildcard helpers/*.c)
+# The C library, one folder per layer (#include "x.h" finds each):
+#   core: the bit tables and the one decoder; io: the interfaces' readers
+#   and the PAGEMAP_SCAN ioctl; env: machine facts (probes, sizes,
+#   privileges, the knob journal); states: the memory-state builders;
+#   harness: the kselftest harness glue.
+LIB_DIRS   := core io env states harness
+LIB_SRCS   := $(wildcard $(LIB_DIRS:%=helpers/%/*.c))
 LIB_OBJS   := $(patsubst helpers/%.c,$(B)/helpers/%.o,$(LIB_SRCS))
 LIB        := $(B)/libpmc.a
 TEST_SRCS  := $(PROG_PATHS:%=tests/%.c)
@@ -122,7 +128,7 @@ TOOL_BINS  := $(patsubst helpers/tools/%.c,$(B)/bin/%,$(TOOL_SRCS))
 UNIT_SRCS  := $(wildcard helpers/tests/*.c)
 UNIT_BINS  := $(patsubst helpers/tests/%.c,$(B)/unit/%,$(UNIT_SRCS))
 KSFT_HDRS  := $(B)/ksft/kselftest.h $(B)/ksft/kselftest_harness.h
-HDRS       := $(wildcard helpers/*.h)
+HDRS       := $(wildcard $(LIB_DIRS:%=helpers/%/*.h))
 # The collection is flat (kselftest-list.txt names COLLECTION:prog):
 # program names must be unique across the areas.
 PROGS      := $(notdir $(TEST_BINS))
@@ -342,16 +348,16 @@ clean:
 	fi
 
 # ---- generated documentation --------------------------------------------
-# docs/bits.md: the bit tables of helpers/bits.h rendered (through the host
+# docs/bits.md: the bit tables of helpers/core/bits.h rendered (through the host
 # preprocessor); helpers/tests/bits.bats checks it is up to date.
 HOSTCC ?= cc
-docs/bits.md: helpers/bits.h fixes.tsv helpers/tools/bits-doc.py
+docs/bits.md: helpers/core/bits.h fixes.tsv helpers/tools/bits-doc.py
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)HOSTCC="$(HOSTCC)" python3 helpers/tools/bits-doc.py > $@.tmp && mv $@.tmp $@
 
 # ---- fault injection (LD_PRELOAD library simulating a broken kernel) ----
 FAULT_LIB := $(B)/libpmcfault.so
-$(FAULT_LIB): helpers/faultinject/faultinject.c helpers/entry.c $(HDRS) $(STAMP)
+$(FAULT_LIB): helpers/faultinject/faultinject.c helpers/core/entry.c $(HDRS) $(STAMP)
 	@$(if $(Q),echo "  CCLD    $@")
 	$(Q)$(CC) $(filter-out -static,$(CFLAGS)) -fPIC -shared -o $@ $(filter %.c,$^) -ldl
 

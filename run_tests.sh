@@ -430,7 +430,7 @@ export PMC_TMPDIR_SET=${TMPDIR+1} PMC_TMPDIR_ORIG=${TMPDIR-}
 START=$(date +%s.%N)
 
 # A full run keeps a warm 1 GiB hugetlb page for its programs (pmc-warm,
-# helpers/hugetlb.h): faulted once in the background while the first
+# helpers/states/hugetlb.h): faulted once in the background while the first
 # programs run, instead of in pagemap_hugetlb, where its first fault costs
 # 2-3 s in a VM whose host backs the memory then. Its stdin is a pipe
 # closed when the programs are done (or this runner dies); the programs

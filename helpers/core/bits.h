@@ -116,7 +116,7 @@
 
 /* ---- PAGEMAP_SCAN categories: include/uapi/linux/fs.h PAGE_IS_*,
  * Documentation/admin-guide/mm/pagemap.rst. Newer than the build host's
- * uapi headers: helpers/compat.h spells the value out (entry.c checks it
+ * uapi headers: helpers/core/compat.h spells the value out (entry.c checks it
  * against the row). */
 #define SCAN_CATEGORIES(X) \
 	X(PAGE_IS_WPALLOWED,	0, CLEAR, "PAGEMAP-SCAN", NO_TWIN, NONE, \

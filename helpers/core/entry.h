@@ -2,7 +2,7 @@
 /*
  * The one decoder of pagemap entries, KPF words and scan categories.
  *
- * The bits themselves are the rows of helpers/bits.h, in the kernel's
+ * The bits themselves are the rows of helpers/core/bits.h, in the kernel's
  * names; this header makes the masks from them (PM_PRESENT, KPF_ANON and
  * KPF_ANON_B, PMC_SCAN_CATEGORIES), the decoder names them, and classify()
  * is the one rule every expectation is matched by.

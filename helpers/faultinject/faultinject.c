@@ -29,8 +29,8 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
-#include "../compat.h"
-#include "../entry.h"
+#include "../core/compat.h"
+#include "../core/entry.h"
 
 enum iface { IF_NONE, IF_PAGEMAP, IF_KPAGEFLAGS, IF_KPAGECOUNT, IF_KPAGECGROUP };
 static const char *const iface_names[] = { "none", "pagemap", "kpageflags", "kpagecount", "kpagecgroup" };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# The bit tables (helpers/bits.h): their rendering is current, their names
+# The bit tables (helpers/core/bits.h): their rendering is current, their names
 # and numbers are the kernel's, and a new pagemap bit is one row: the
 # decoder, the default classification, the refusal of an expectation that
 # leaves it unclassified, the fault rows and docs/bits.md follow from it.
@@ -51,8 +51,8 @@ teardown() {
 # A copy of the table and of what is generated from it; the only file the
 # copy changes is bits.h.
 copy_tree() {
-	mkdir -p "$T/tree/helpers/faultinject" "$T/tree/helpers/tools"
-	cp "$PMC_ROOT"/helpers/{bits.h,entry.h,entry.c,compat.h} "$T/tree/helpers/"
+	mkdir -p "$T/tree/helpers/core" "$T/tree/helpers/faultinject" "$T/tree/helpers/tools"
+	cp "$PMC_ROOT"/helpers/core/{bits.h,entry.h,entry.c,compat.h} "$T/tree/helpers/core/"
 	cp "$PMC_ROOT/helpers/faultinject/faultinject.c" "$T/tree/helpers/faultinject/"
 	cp "$PMC_ROOT/helpers/tools/bits-doc.py" "$T/tree/helpers/tools/"
 	cp "$PMC_ROOT/fixes.tsv" "$T/tree/"
@@ -62,10 +62,10 @@ copy_tree() {
 # add_bit DFLT: a fake pagemap bit 59 (reserved today), default DFLT.
 add_bit() {
 	sed -i "s|^#define PM_FLAGS(X) \\\\\$|&\n\tX(PM_TEST_FAKE, 59, \"fake\", \"fake\", $1, \"-\", \"a bit for the self-test\") \\\\|" \
-		"$T/tree/helpers/bits.h"
-	grep -q 'X(PM_TEST_FAKE, 59' "$T/tree/helpers/bits.h"
+		"$T/tree/helpers/core/bits.h"
+	grep -q 'X(PM_TEST_FAKE, 59' "$T/tree/helpers/core/bits.h"
 	run diff -rq "$T/orig" "$T/tree"
-	[ "$output" = "Files $T/orig/helpers/bits.h and $T/tree/helpers/bits.h differ" ]
+	[ "$output" = "Files $T/orig/helpers/core/bits.h and $T/tree/helpers/core/bits.h differ" ]
 }
 
 # A present private anon page, classified as tests/pagemap/pm_common.h's
@@ -92,10 +92,10 @@ driver() {
 		return 0;
 	}
 	EOF
-	local f="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$T/tree/helpers"
-	$CC $f -o "$T/driver" "$T/driver.c" "$T/tree/helpers/entry.c"
+	local f="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$T/tree/helpers/core"
+	$CC $f -o "$T/driver" "$T/driver.c" "$T/tree/helpers/core/entry.c"
 	$CC $f -fPIC -shared -o "$T/fault.so" "$T/tree/helpers/faultinject/faultinject.c" \
-		"$T/tree/helpers/entry.c" -ldl
+		"$T/tree/helpers/core/entry.c" -ldl
 	run "$T/driver"
 	echo "$output"
 }
@@ -132,7 +132,7 @@ driver() {
 	grep -q '^pm-fake-on-present	' <<<"$output"
 	! grep -q '^pm-bit59-' <<<"$output"
 	grep -q '^pm-bit60-on-present	' <<<"$output"
-	run python3 "$T/tree/helpers/tools/bits-doc.py" --bits "$T/tree/helpers/bits.h" --fixes "$T/tree/fixes.tsv"
+	run python3 "$T/tree/helpers/tools/bits-doc.py" --bits "$T/tree/helpers/core/bits.h" --fixes "$T/tree/fixes.tsv"
 	[ "$status" -eq 0 ]
 	grep -q '^| 59 | `PM_TEST_FAKE` | fake | fake | the state decides (none) | - | a bit for the self-test |$' <<<"$output"
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the decoder (helpers/entry.c): bit names, pm_format /
+ * Unit tests of the decoder (helpers/core/entry.c): bit names, pm_format /
  * kpf_format, and the matching rules that make a PASS mean "every documented
  * bit was checked": set / clear / don't-care, an unclassified or doubly
  * classified bit is a test bug, the PFN-hidden rule for unprivileged

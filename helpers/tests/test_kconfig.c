@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the kernel config lookup (helpers/probe.c): a plain and a
+ * Unit tests of the kernel config lookup (helpers/env/probe.c): a plain and a
  * gzip config file give 'y' / 'm' / 'n' ("is not set" or absent; a prefix
  * of another option does not match); a missing file gives 0; KCONFIG_PATH
  * wins over /proc/config.gz and /boot.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the knob journal (helpers/knobs.c), on a private state
+ * Unit tests of the knob journal (helpers/env/knobs.c), on a private state
  * directory and temp files standing in for sysfs knobs (the real sysfs is
  * never touched):
  *  - knob_write journals the old value (canonicalised: "always [madvise]

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the readers (helpers/readers.c): pmc_read_u64s on regular
+ * Unit tests of the readers (helpers/io/readers.c): pmc_read_u64s on regular
  * temp files (whole items, end of file, a torn last item is -EIO, a
  * non-seekable fd is -ESPIPE), and the kernel's 8-byte rules on
  * /proc/self/pagemap (offset or size not a multiple of 8 → EINVAL; unmapped

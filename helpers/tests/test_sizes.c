@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the size derivation (helpers/sizes.c) on the running kernel,
+ * Unit tests of the size derivation (helpers/env/sizes.c) on the running kernel,
  * read-only: the page-table geometry is consistent (a PMD maps a table of
  * pages, a PUD a table of PMDs); every hugetlb kind found is offered and
  * sits where its kind says; orders invert shifts; user_va_end() is where a

@@ -24,7 +24,7 @@ static inline bool pm_sd(void)
 	return sd;
 }
 
-/* The tables' defaults (helpers/bits.h): bits that no state in these
+/* The tables' defaults (helpers/core/bits.h): bits that no state in these
  * programs sets unless it says so clear (guard outside guard regions,
  * 59-60, uffd-wp outside uffd tests), soft-dirty as above; the rest for
  * the state to classify. */
