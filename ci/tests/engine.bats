@@ -18,7 +18,10 @@ def C(name, result, *msgs):
 def V(lines, cases, tags):
     fd, path = tempfile.mkstemp()
     os.write(fd, ("\n".join(lines) + "\n").encode()); os.close(fd)
-    c = cat.load_fixes(path)
+    try:
+        c = cat.load_fixes(path)
+    finally:
+        os.unlink(path)
     return {k: v["verdict"] for k, v in cat.verdicts(c, cases, [("a/p", g, {"id": i}) for g, i in tags]).items()}
 H = "0" * 40
 $1
@@ -74,6 +77,7 @@ assert v["G"] == "unknown" and v["I"] == "n/a", v
 L = ["R\tregression\t%s\t6.19\t-\tbit\s56\tsometimes" % H]
 fd, path = tempfile.mkstemp()
 c = cat.load_fixes((os.write(fd, (L[0] + "\n").encode()), os.close(fd), path)[2])
+os.unlink(path)
 v = cat.verdicts(c, [C("a.x", "PASS")], [("a/p", "x", {"id": "R"})], {"a.x"})
 assert v["R"]["verdict"] == "unknown" and "intermittent" in v["R"]["evidence"], v
 v = cat.verdicts(c, [C("a.x", "FAIL", "bit 56 clear")], [("a/p", "x", {"id": "R"})], {"a.x"})
