@@ -139,12 +139,22 @@ endif
 # What clean may remove: only what the build made, and only where the build
 # left its marker (O=/x never makes clean remove /x).
 BUILT      := helpers tests bin unit ksft libpmc.a libpmcfault.so results \
-	.build-flags .deps-ok .deps-test
+	.build-flags .deps-ok .deps-test states.ok
 MARKER     := $(B)/.pagemap-conformance-build
 
 .PHONY: all check unit install clean deps headers run_tests emit_tests \
 	install-collection install-runner docs
-all: $(LIB) $(TEST_BINS) $(TOOL_BINS)
+STATES_OK := $(if $(CROSS_COMPILE),,$(B)/states.ok)
+all: $(LIB) $(TEST_BINS) $(TOOL_BINS) $(STATES_OK)
+
+# Every case of every program belongs to a state of tests/states.tsv (each
+# interface a case or a stated reason) or to a rule of
+# tests/cases-not-states.tsv: a state left unclassified fails the build.
+# The programs' --list is the input, so only where they run here (not in a
+# cross build).
+$(B)/states.ok: $(TEST_BINS) tests/states.tsv tests/cases-not-states.tsv ci/states.py
+	@$(if $(Q),echo "  STATES  tests/states.tsv")
+	$(Q)python3 ci/states.py --build $(B) && touch $@
 
 # ---- kselftest headers: KSFT_DIR, else the enclosing kselftest tree, else
 # Debian's linux-source-6.12 (PMC_MAIN runs over the stock runner of any
