@@ -440,6 +440,16 @@ WARM_PID=
 if ((HAVE_FILTER == 0)) && is_root && [[ $SUITE == "$PMC_ROOT/tests" && -x $BUILD/bin/pmc-warm ]]; then
 	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$RESULTS/warm.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-)
 	WARM_PID=$!
+	# The programs start once pmc-warm has reserved its page and put its
+	# marker down (or said why it holds nothing; bounded, 10 s): a program
+	# that reserved a gigantic page of its own beside it would pay the
+	# first fault that the warm page is there to save, twice.
+	for ((w = 0; w < 1000; w++)); do
+		compgen -G "${PMC_STATE_DIR:-/run/pagemap-conformance}/hugetlb-warm-*" >/dev/null && break
+		[[ -s $RESULTS/warm.log ]] && break
+		sleep 0.01
+	done
+	((w < 1000)) || note "pmc-warm put no marker down in 10 s: the programs may reserve their own gigantic pages"
 else
 	exec {WARMFD}>/dev/null
 fi

@@ -15,25 +15,60 @@
 #include "pagetype.h"
 #include "readers.h"
 
+/* The three files for n consecutive PFNs from out[0].pfn: one read of each
+ * (a gigantic page is 262144 PFNs). kpagecgroup unreadable (no memcg):
+ * 0, as kpage.h says. */
+static int kpage_run(struct kpage *out, size_t n)
+{
+	uint64_t *v = malloc(n * sizeof(*v));
+	static const enum kpage_file files[] = { KPAGEFLAGS, KPAGECOUNT, KPAGECGROUP };
+	int r = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t f = 0; f < 3 && !r; f++) {
+		ssize_t got = kpage_read(files[f], out[0].pfn, v, n);
+
+		if (got != (ssize_t)n && files[f] != KPAGECGROUP) {
+			r = -EIO;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = got > (ssize_t)i ? v[i] : 0;
+
+			if (files[f] == KPAGEFLAGS)
+				out[i].flags = x;
+			else if (files[f] == KPAGECOUNT)
+				out[i].count = x;
+			else
+				out[i].cgroup = x;
+		}
+	}
+	free(v);
+	return r;
+}
+
 int kpage_of(const void *addr, size_t npages, struct kpage *out)
 {
-	uint64_t e[npages];
-	int r = pagemap_self(addr, npages, e);
+	uint64_t *e = malloc(npages * sizeof(*e));
+	int r;
 
-	if (r)
-		return r;
+	if (!e)
+		return -ENOMEM;
+	r = pagemap_self(addr, npages, e);
 	memset(out, 0, npages * sizeof(*out));
-	for (size_t i = 0; i < npages; i++) {
-		if (!(e[i] & PM_PRESENT) || !pm_pfn(e[i]))
-			continue;
-		out[i].pfn = pm_pfn(e[i]);
-		if (kpage_get(KPAGEFLAGS, out[i].pfn, &out[i].flags) ||
-		    kpage_get(KPAGECOUNT, out[i].pfn, &out[i].count))
-			return -EIO;
-		if (kpage_get(KPAGECGROUP, out[i].pfn, &out[i].cgroup))
-			out[i].cgroup = 0;
+	for (size_t i = 0; !r && i < npages; i++)
+		if ((e[i] & PM_PRESENT) && pm_pfn(e[i]))
+			out[i].pfn = pm_pfn(e[i]);
+	/* Runs of consecutive PFNs, each read at once. */
+	for (size_t i = 0, j; !r && i < npages; i = j) {
+		for (j = i + 1; j < npages && out[i].pfn && out[j].pfn == out[j - 1].pfn + 1; j++)
+			;
+		if (out[i].pfn)
+			r = kpage_run(&out[i], j - i);
 	}
-	return 0;
+	free(e);
+	return r;
 }
 
 int64_t kpage_nr_pfns(void)
@@ -383,16 +418,22 @@ size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 	return a.found;
 }
 
+/* Asked once per process (each case runs in its own): the rules below are
+ * applied per page, 262144 times for a gigantic page. */
 bool damon_running(void)
 {
 	const char *dir = "/sys/kernel/mm/damon/admin/kdamonds";
+	static int known = -1;
 	char path[512], state[32];
 	struct dirent *de;
 	bool on = false;
-	DIR *d = opendir(dir);
+	DIR *d;
 
+	if (known >= 0)
+		return known;
+	d = opendir(dir);
 	if (!d)
-		return false;
+		return (known = false);
 	while (!on && (de = readdir(d))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
@@ -400,7 +441,7 @@ bool damon_running(void)
 		on = !pmc_read_file(path, state, sizeof(state)) && !strcmp(state, "on");
 	}
 	closedir(d);
-	return on;
+	return (known = on);
 }
 
 void kpf_idle_rule(struct kpf_expect *x)
@@ -453,10 +494,13 @@ void kpf_anon_ksm_rule(struct kpf_expect *x)
 
 bool mglru_enabled(void)
 {
+	static int known = -1;
 	char buf[32];
 
-	return !pmc_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) &&
-	       strtoul(buf, NULL, 0) != 0;
+	if (known < 0)
+		known = !pmc_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) &&
+			strtoul(buf, NULL, 0) != 0;
+	return known;
 }
 
 void kpf_lru_age_rule(struct kpf_expect *x)

@@ -264,8 +264,7 @@ TEST(kpf_cache_referenced_then_active)
 	int fd, fd2;
 
 	REQUIRE_PFNS();
-	REQUIRE(pmc_read_file("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf)) ||
-		!strtoul(buf, NULL, 0), "MGLRU ages pages by generations");
+	REQUIRE(!mglru_enabled(), "MGLRU ages pages by generations");
 	fd = file_scratch(1);
 	REQUIRE(fd >= 0, "no disk filesystem for a scratch file");
 	/* Out of the page cache (clean, unmapped), then one read. */
