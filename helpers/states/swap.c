@@ -12,6 +12,7 @@
 
 #include "entry.h"
 #include "knobs.h"
+#include "lru.h"
 #include "probe.h"
 #include "readers.h"
 #include "swap.h"
@@ -191,10 +192,13 @@ const char *swap_out(struct region *r, struct swap_area *s)
 
 	if (used0 < 0)
 		return "swap area not listed";
-	/* MADV_PAGEOUT drains this CPU's LRU batches first; a page faulted on
-	 * the other CPU may still sit in its batch and be skipped: a second
-	 * call after the batch drains gets it. Bounded. */
+	/* MADV_PAGEOUT drains only this CPU's LRU batches; a page still in
+	 * another CPU's batch cannot be isolated and is skipped (seen once on
+	 * 6.1 arm64 under TCG after three tries): every CPU's batches are
+	 * drained first (lru_drain_all; where move_pages is missing, the
+	 * retries alone). Bounded. */
 	for (int tries = 0; tries < 3 && !all_swapped(r); tries++) {
+		(void)lru_drain_all(r->addr);
 		if (madvise(r->addr, r->len, MADV_PAGEOUT))
 			return "MADV_PAGEOUT refused";
 	}
