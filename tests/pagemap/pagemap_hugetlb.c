@@ -53,6 +53,9 @@ FIXTURE_VARIANT_ADD(hugetlb, anon_cont_pmd) { HUGETLB_CONT_PMD, H_ANON };
  * of a PUD-level table for a PUD-size page, which nothing initialises there:
  * bit 56 flips with it. */
 PMC_TAG("hugetlb.anon_pud.entry", "HUGETLB-PMD-SHARED-PUD")
+/* The same regression at the PTE level: a cont-PTE page's entries live in a
+ * PTE table, whose ptdesc pt_share_count pagetable_pte_ctor() never sets. */
+PMC_TAG("hugetlb.anon_cont_pte.entry", "HUGETLB-PMD-SHARED-PUD")
 
 FIXTURE_SETUP(hugetlb)
 {
