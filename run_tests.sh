@@ -323,16 +323,15 @@ if ((KINFO)); then
 fi
 
 # ------------------------------------------------------------ discover
-# Units: "bats-file <TAB> @test-name <TAB> area/prog <TAB> timeout", in
-# file order (the timeout as the bats line passes it, maybe empty).
-declare -a U_FILE=() U_TEST=() U_PROG=() U_TIMEOUT=()
+# Units: "bats-file <TAB> @test-name <TAB> area/prog", in file order (each
+# bats line passes its program's timeout to pmc_run_program itself).
+declare -a U_FILE=() U_TEST=() U_PROG=()
 for bf in "$SUITE"/*/*.bats; do
-	while IFS=$'\t' read -r t p to; do
+	while IFS=$'\t' read -r t p; do
 		U_FILE+=("$bf")
 		U_TEST+=("$t")
 		U_PROG+=("$p")
-		U_TIMEOUT+=("$to")
-	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+)[[:space:]]*([0-9]*).*/\1\t\2\t\3/p' "$bf")
+	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+).*/\1\t\2/p' "$bf")
 done
 ((${#U_PROG[@]})) || die "no test program listed in $SUITE/*/*.bats"
 
