@@ -392,30 +392,64 @@ static bool find_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 	return a->found < a->max;
 }
 
+/* The streaming find: kpageflags only (half the cost of a full walk), one
+ * reader per CPU like the snapshot's. */
+struct finder {
+	pthread_mutex_t lock;
+	uint64_t next, nr;
+	struct find_arg a;
+};
+
+static void *find_worker(void *p)
+{
+	struct finder *w = p;
+	uint64_t *flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
+
+	for (;;) {
+		uint64_t pfn, want = 0;
+		ssize_t n;
+
+		pthread_mutex_lock(&w->lock);
+		pfn = !flags || w->a.found >= w->a.max ? w->nr : claim_chunk(&w->next, w->nr, &want);
+		pthread_mutex_unlock(&w->lock);
+		if (pfn >= w->nr)
+			break;
+		n = kpage_read(KPAGEFLAGS, pfn, flags, want);
+		pthread_mutex_lock(&w->lock);
+		if (n > 0)
+			find_fn(pfn, flags, NULL, (size_t)n, &w->a);
+		pthread_mutex_unlock(&w->lock);
+	}
+	free(flags);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
 	const struct kpage_snapshot *s = kpage_snapshot();
-	uint64_t *flags;
+	struct finder w = { .lock = PTHREAD_MUTEX_INITIALIZER, .a = a };
 	int64_t nr;
 
 	if (s) {
 		find_fn(0, s->flags, s->counts, (size_t)s->nr, &a);
 		return a.found;
 	}
-	/* kpageflags only: half the cost of a full walk. */
-	flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
 	nr = kpage_nr_pfns();
-	for (uint64_t pfn = 0; flags && nr > 0 && pfn < (uint64_t)nr && a.found < max;
-	     pfn += KPAGE_CHUNK) {
-		ssize_t n = kpage_read(KPAGEFLAGS, pfn, flags, KPAGE_CHUNK);
-
-		if (n <= 0)
-			break;
-		find_fn(pfn, flags, NULL, (size_t)n, &a);
-	}
-	free(flags);
-	return a.found;
+	if (nr <= 0 || !max)
+		return 0;
+	w.nr = (uint64_t)nr;
+	run_per_cpu(find_worker, &w);
+	/* Chunks finish in any order: the PFNs in ascending order. */
+	qsort(pfns, w.a.found, sizeof(*pfns), cmp_u64);
+	return w.a.found;
 }
 
 /* Asked once per process (each case runs in its own): the rules below are
