@@ -335,6 +335,28 @@ for bf in "$SUITE"/*/*.bats; do
 done
 ((${#U_PROG[@]})) || die "no test program listed in $SUITE/*/*.bats"
 
+# Run order: the registry's (tests/programs.tsv), which puts the programs
+# that fault the run's warm gigantic page last, when pmc-warm has had the
+# rest of the run to fault it in; units it does not list keep the bats
+# files' order after them. (Another suite, PMC_SUITE_DIR, has none.)
+if [[ -r $SUITE/programs.tsv ]]; then
+	declare -A RANK=()
+	r=0
+	while IFS=$'\t' read -r p _; do
+		[[ -z $p || $p == \#* ]] && continue
+		RANK[$p]=$((r++))
+	done <"$SUITE/programs.tsv"
+	order=$(for i in "${!U_PROG[@]}"; do
+		printf '%d\t%d\n' "${RANK[${U_PROG[i]}]:-$((100000 + i))}" "$i"
+	done | sort -n -k1,1 | cut -f2)
+	declare -a O_FILE=() O_TEST=() O_PROG=()
+	for i in $order; do
+		O_FILE+=("${U_FILE[i]}") O_TEST+=("${U_TEST[i]}") O_PROG+=("${U_PROG[i]}")
+	done
+	U_FILE=("${O_FILE[@]}") U_TEST=("${O_TEST[@]}") U_PROG=("${O_PROG[@]}")
+	unset O_FILE O_TEST O_PROG RANK
+fi
+
 # Built programs that no bats file lists would silently never run.
 for bin in "$BUILD"/tests/*/*; do
 	[[ -x $bin && -f $bin ]] || continue
@@ -363,18 +385,25 @@ for i in "${!U_PROG[@]}"; do
 	p=${U_PROG[i]} area=${U_PROG[i]%%/*}
 	bin=$BUILD/tests/$p
 	cf=$WORK/cases.$i
-	: >"$cf"
-	if [[ -x $bin && -z $FILTER ]]; then
-		"$bin" --list >"$cf"
-	elif [[ -x $bin ]]; then
-		while read -r n; do
-			[[ $area.$n =~ $FILTER ]] && echo "$n"
-		done < <("$bin" --list) >"$cf"
+	names=() tags=()
+	if [[ -x $bin ]]; then
+		# One run for both (pmc_test.h): the names, then the tag lines.
+		while IFS= read -r n; do
+			if [[ $n == \{* ]]; then
+				tags+=("$n")
+			elif [[ -z $FILTER || $area.$n =~ $FILTER ]]; then
+				names+=("$n")
+			fi
+		done < <("$bin" --list --meta)
+		((${#names[@]} == 0)) || printf '%s\n' "${names[@]}" >"$cf"
+		((${#tags[@]} == 0)) || printf '%s\n' "${tags[@]}" >"$cf.meta"
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"
 	fi
-	U_N[i]=$(wc -l <"$cf")
+	: >>"$cf"
+	: >>"$cf.meta"
+	U_N[i]=${#names[@]}
 	[[ -e $cf.missing ]] && U_N[i]=1
 	total=$((total + U_N[i]))
 done
@@ -395,23 +424,32 @@ fi
 mkdir -p "$RESULTS" || die "cannot create results directory '$RESULTS'"
 exec {RLOCKFD}>>"$RESULTS/.run.lock" || die "cannot open $RESULTS/.run.lock"
 flock -n "$RLOCKFD" || die "another run_tests.sh is writing $RESULTS: wait for it, or pass --results DIR"
+stale=()
 for i in "${!U_PROG[@]}"; do
-	rm -f "$RESULTS/${U_PROG[i]}".{list,meta,tap,rc,times,missing,cases,log,tsv}
+	stale+=("$RESULTS/${U_PROG[i]}".{list,meta,tap,rc,times,missing,cases,log,tsv})
 done
+rm -f "${stale[@]}"
 rm -rf "$RESULTS/bats"
 rm -f "$RESULTS"/{programs.txt,kernel.txt,features.json,status.txt,records.tsv,meta.tsv,warm.log}
 mkdir -p "$RESULTS/bats"
 : >"$RESULTS/programs.txt"
+# cp without a process per file (62 of them per run).
+copy_lines() {
+	local -a l
+	mapfile -t l <"$1"
+	((${#l[@]} == 0)) || printf '%s\n' "${l[@]}" >"$2"
+	((${#l[@]})) || : >"$2"
+}
 for i in "${!U_PROG[@]}"; do
 	((U_N[i] > 0)) || continue
 	p=${U_PROG[i]}
-	mkdir -p "$RESULTS/${p%%/*}"
+	[[ -d $RESULTS/${p%%/*} ]] || mkdir -p "$RESULTS/${p%%/*}"
 	echo "$p" >>"$RESULTS/programs.txt"
 	if [[ -e $WORK/cases.$i.missing ]]; then
 		: >"$RESULTS/$p.missing"
 	else
-		cp "$WORK/cases.$i" "$RESULTS/$p.list"
-		"$BUILD/tests/$p" --meta >"$RESULTS/$p.meta"
+		copy_lines "$WORK/cases.$i" "$RESULTS/$p.list"
+		copy_lines "$WORK/cases.$i.meta" "$RESULTS/$p.meta"
 	fi
 done
 uname -r >"$RESULTS/kernel.txt"
@@ -454,22 +492,31 @@ else
 fi
 
 if ((JOBS == 1)); then
-	# One bats invocation per area file: programs run one after the other.
-	# bats starts each @test in ~25 ms (ci/bench.sh's runner row); the glue
-	# keeps its loops out of bats' DEBUG trap (helpers/bats/common.bash).
-	declare -A seen=()
+	# As few bats invocations as keep the run order: bats runs its files in
+	# the order given and each file's @tests in file order, so one
+	# invocation (-f: exactly its programs) takes consecutive programs for
+	# as long as each is in the file of the one before or in a file it has
+	# not opened yet. The registry's order makes two: the programs, then the
+	# warm page's users. bats starts each @test in ~25 ms (ci/bench.sh's
+	# runner row); the glue keeps its loops out of bats' DEBUG trap
+	# (helpers/bats/common.bash).
+	g=0 names= files=() last=
+	run_group() {
+		((${#files[@]})) || return 0
+		TMPDIR=$WORK/tmp bats --tap -f "^(${names#|})\$" "${files[@]}" \
+			>"$RESULTS/bats/run-$((++g)).log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
+		names= files=() last=
+	}
 	for i in "${!U_PROG[@]}"; do
+		((U_N[i] > 0)) || continue
 		f=${U_FILE[i]}
-		[[ -n ${seen[$f]:-} ]] && continue
-		want=0
-		for j in "${!U_PROG[@]}"; do
-			[[ ${U_FILE[j]} == "$f" ]] && ((U_N[j] > 0)) && want=1
-		done
-		seen[$f]=1
-		((want)) || continue
-		TMPDIR=$WORK/tmp bats --tap "$f" >"$RESULTS/bats/$(basename "$f" .bats).log" 2>&1 \
-			{LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
+		if [[ $f != "$last" && " ${files[*]} " == *" $f "* ]]; then
+			run_group
+		fi
+		[[ $f == "$last" ]] || files+=("$f")
+		last=$f names+="|${U_TEST[i]}"
 	done
+	run_group
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
 	# global state serialise on pmc_lock inside the programs.
@@ -480,7 +527,9 @@ else
 			>"$RESULTS/bats/${U_PROG[i]//\//.}.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&- &
 		PIDS+=($!)
 	done
-	wait
+	# The programs' jobs by pid: a bare `wait` also waits for pmc-warm's
+	# process substitution, which ends only when WARMFD closes below.
+	wait "${PIDS[@]}"
 	PIDS=()
 fi
 END=$(date +%s.%N)

@@ -125,11 +125,16 @@ pmc_run_program() {
 	# The stamper ends when the last writer closes the FIFO; a process that
 	# escaped the session must not hang the run (bounded poll, then stop:
 	# 1 ms, then twice as long each time up to 50 ms, 10 s in all).
-	local ms=1 waited=0
+	# The naps are timed reads on a pipe nobody writes to: no sleep(1)
+	# process per step.
+	local ms=1 waited=0 nap t
+	exec {nap}<> <(:)
 	while kill -0 "$stamper" 2>/dev/null && ((waited < 10000)); do
-		sleep "0.$(printf '%03d' "$ms")"
+		printf -v t '0.%03d' "$ms"
+		read -r -t "$t" -u "$nap" _ || true
 		((waited += ms, ms = ms * 2 > 50 ? 50 : ms * 2))
 	done
+	exec {nap}<&-
 	kill "$stamper" 2>/dev/null || true
 	wait "$stamper" || true
 	rm -f "$fifo" ${PMC_WORK:+"$PMC_WORK/sessions/$sid"}

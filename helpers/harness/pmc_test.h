@@ -271,6 +271,8 @@ static void pmc_log_restore(const char *line)
  * options work (-h -l, -r/-f/-F/-v/-V/-t/-T filters); the suite adds:
  *   --list          full case names, fixture.variant.test, one a line;
  *   --meta          the tags (which upstream change a case pins), JSON;
+ *   --list --meta   both in one run, the names first (a tag line starts
+ *                   with '{', a name never does);
  *   NAME...         run only these cases (the stock "-r NAME");
  * and, while the cases run:
  *   - a journal restore in the runner before each case and at exit: a case
@@ -327,7 +329,7 @@ static bool pmc_stock_opt_has_arg(const char *a)
 static int pmc_main(int argc, char **argv)
 {
 	char **args = calloc(2 * (size_t)argc + 1, sizeof(*args));
-	bool names_only = false;
+	bool names_only = false, want_list = false, want_meta = false;
 	int n = 0;
 
 	if (!args)
@@ -337,14 +339,10 @@ static int pmc_main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!names_only && !strcmp(a, "--meta")) {
-			pmc_print_meta();
-			return KSFT_PASS;
-		}
-		if (!names_only && !strcmp(a, "--list")) {
-			pmc_print_list();
-			return KSFT_PASS;
-		}
-		if (!names_only && !strcmp(a, "--")) {
+			want_meta = true;
+		} else if (!names_only && !strcmp(a, "--list")) {
+			want_list = true;
+		} else if (!names_only && !strcmp(a, "--")) {
 			names_only = true;
 		} else if (names_only || a[0] != '-') {
 			/* A case name: the stock runner's "-r NAME". */
@@ -359,6 +357,13 @@ static int pmc_main(int argc, char **argv)
 		}
 	}
 
+	if (want_list || want_meta) {
+		if (want_list)
+			pmc_print_list();
+		if (want_meta)
+			pmc_print_meta();
+		return KSFT_PASS;
+	}
 	pmc_runner_pid = getpid();
 	pthread_atfork(pmc_before_case, NULL, pmc_die_with_parent);
 	atexit(pmc_after_run);

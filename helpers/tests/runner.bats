@@ -38,13 +38,14 @@ fake_prog() {
 	cat >"$path" <<EOP
 #!/bin/bash
 all=($*)
-case \${1:-} in
---list) printf '%s\n' "\${all[@]}"; exit 0 ;;
---meta)
+meta() {
 	echo '{"test":"f.v.pass","id":"FAKE-OK"}'
 	echo '{"test":"f.v.fail*","id":"FAKE-BAD"}'
 	echo '{"test":"f.v.sk*","id":"FAKE-NA"}'
-	exit 0 ;;
+}
+case \${1:-} in
+--list) printf '%s\n' "\${all[@]}"; [[ \${2:-} != --meta ]] || meta; exit 0 ;;
+--meta) meta; exit 0 ;;
 esac
 names=("\$@"); ((\$#)) || names=("\${all[@]}")
 echo "TAP version 13"; echo "1..\${#names[@]}"; i=0

@@ -15,7 +15,7 @@ load ../../helpers/bats/common
 @test "pagemap_rules" { pmc_run_program pagemap/pagemap_rules 120; }
 @test "pagemap_swap" { pmc_run_program pagemap/pagemap_swap 120; }
 @test "pagemap_ksm" { pmc_run_program pagemap/pagemap_ksm 120; }
-@test "pagemap_hugetlb" { pmc_run_program pagemap/pagemap_hugetlb 120; }
 @test "pagemap_edges" { pmc_run_program pagemap/pagemap_edges 120; }
 @test "pagemap_nonpresent" { pmc_run_program pagemap/pagemap_nonpresent 120; }
 @test "pagemap_soft_dirty_huge" { pmc_run_program pagemap/pagemap_soft_dirty_huge 120; }
+@test "pagemap_hugetlb" { pmc_run_program pagemap/pagemap_hugetlb 120; }
