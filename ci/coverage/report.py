@@ -122,6 +122,11 @@ def load_reasons(path):
     return out
 
 
+def fstats(doc, label, f, fn):
+    """A function's stats in run LABEL (none counted: a run without that file's data)."""
+    return doc["suites"][label]["files"][f]["functions"].get(fn, {"lines": [0, 0], "branches": [0, 0], "uncovered": []})
+
+
 def in_ranges(n, ranges):
     return any(a <= n <= b for a, b in ranges)
 
@@ -191,8 +196,8 @@ def write_html(path, doc, labels, counts, boots, funcs, inits, src, reasons):
     for _, f, fn in ifs:
         h.append('<tr><td><a href="#%s">%s</a></td>' % (e(fn), e(fn)) + "".join(
             '<td class="n">%s</td><td class="n">%s</td>' % (
-                e(pct(doc["suites"][l]["files"][f]["functions"][fn]["lines"])),
-                e(pct(doc["suites"][l]["files"][f]["functions"][fn]["branches"]))) for l in labels) + "</tr>")
+                e(pct(fstats(doc, l, f, fn)["lines"])),
+                e(pct(fstats(doc, l, f, fn)["branches"]))) for l in labels) + "</tr>")
     h += ["</table>", "<h2>Annotated source</h2>",
           '<p class="legend">Per line: the execution count of each run ("-": no code on that line). '
           '<span style="background:#fdd">not reached by %s</span>'
@@ -255,7 +260,7 @@ def record(arch, cov_json, path):
     rendered into docs/kernel-coverage.md by `make docs`) from a run's
     coverage.json: its metadata and the side-by-side table's numbers."""
     doc = json.load(open(cov_json))
-    labels = list(doc["suites"])
+    labels = sorted(doc["suites"], key=lambda l: (l != "suite", l))  # the suite first
     rec = json.load(open(path)) if os.path.exists(path) else {}
     rec[arch] = {"meta": doc["meta"], "labels": labels,
                  "rows": [[name, v] for name, v in summary_numbers(doc, labels)]}
@@ -328,8 +333,8 @@ def main():
            "|---" * (2 * len(labels) + 1) + "|"]
     first = doc["suites"][labels[0]]
     for _, f, fn in interface_functions(doc, labels[0]):
-        md.append("| %s | " % fn + " | ".join("%s | %s" % (pct(doc["suites"][l]["files"][f]["functions"][fn]["lines"]),
-                                                       pct(doc["suites"][l]["files"][f]["functions"][fn]["branches"]))
+        md.append("| %s | " % fn + " | ".join("%s | %s" % (pct(fstats(doc, l, f, fn)["lines"]),
+                                                       pct(fstats(doc, l, f, fn)["branches"]))
                                               for l in labels) + " |")
     md += ["", "## Lines of the interface functions %s does not reach" % labels[0], "",
            "`count:line: source`, then the reason user space cannot reach it (ci/coverage/unreachable.txt),"
