@@ -111,14 +111,15 @@ def pct(cov):
 
 
 def load_reasons(path):
-    """unreachable.txt: 'function<TAB>regex<TAB>reason' per line."""
+    """unreachable.txt: 'function<TAB>regex<TAB>reason' per line (re.M: ^ and $
+    also match inside a multi-line statement)."""
     out = []
     for line in (open(path).read().split("\n") if os.path.exists(path) else []):
         if not line.strip() or line.startswith("#"):
             continue
         f = line.split("\t")
         if len(f) >= 3:
-            out.append((f[0], re.compile(f[1]), f[2]))
+            out.append((f[0], re.compile(f[1], re.M), f[2]))
     return out
 
 
@@ -154,8 +155,23 @@ def boot_credit(doc_suite, label, lines, boot, funcs, inits):
     doc_suite["boot"] = b
 
 
-def reason_of(reasons, fn, code):
-    return next((r for rf, rx, r in reasons if rf == fn and rx.search(code)), None)
+def statement(lines, n):
+    """Line n and the lines continuing its statement (up to one ending in ';',
+    '{', '}' or ':'; at most 4 more): a call split over lines is one text."""
+    out = [lines[n - 1]]
+    while not out[-1].rstrip().endswith((";", "{", "}", ":")) and len(out) < 5 and n + len(out) <= len(lines):
+        out.append(lines[n - 1 + len(out)])
+    return "\n".join(out)
+
+
+def reason_of(reasons, fn, lines, n):
+    """The reason of the first entry of FN whose regex matches line n, else
+    the first whose regex matches line n's whole statement (two lines that
+    read alike, e.g. the first line of two calls, differ in their arguments)."""
+    code = lines[n - 1]
+    mine = [(rx, r) for rf, rx, r in reasons if rf == fn]
+    return (next((r for rx, r in mine if rx.search(code)), None)
+            or next((r for rx, r in mine if rx.search(statement(lines, n))), None))
 
 
 def interface_functions(doc, label):
@@ -220,7 +236,7 @@ def write_html(path, doc, labels, counts, boots, funcs, inits, src, reasons):
                     if is_init and any(x is not None and x[0] > 0 for x in bc):
                         cls = "boot"
                     else:
-                        note = reason_of(reasons, fn, code)
+                        note = reason_of(reasons, fn, src[f], n)
                         cls = "why" if note else "miss"
                 cells = "".join('<td class="cnt%s">%s</td>' % ("0" if x is not None and x[0] == 0 else "",
                                                                 "-" if x is None else x[0]) for x in c + bc)
@@ -351,7 +367,7 @@ def main():
         for n in unc:
             code = src[f][n - 1]
             md.append("#####:%5d: %s" % (n, code))
-            why = reason_of(reasons, fn, code)
+            why = reason_of(reasons, fn, src[f], n)
             if why is None:
                 unexplained += 1
             if fn in inits[f] and bl.get(n, (0,))[0] > 0:

@@ -25,6 +25,13 @@
  *    even ones written: a WRITTEN scan with room for every page reports all
  *    P + P/8 regions (more than the bounce buffer holds: it walks on after
  *    a flush) and walk_end is the end.
+ *  - wp.swapped: 8 written pages swapped out (builder's proof: smaps Swap,
+ *    /proc/swaps Used) and only then registered, so their swap entries carry
+ *    no uffd-wp bit: WP of WRITTEN reports all 8 WRITTEN (not present), and
+ *    afterwards every entry is the same swap entry (type, offset, bit 62)
+ *    with bit 57 added and nothing else changed; a WRITTEN scan then reports
+ *    nothing; reading page 0 back maps it with the protection kept (bit 57 on
+ *    the present entry) and it is still not WRITTEN.
  *  - wp.fast_path_full: 8 pages protected, pages 0 2 4 6 rewritten; WP on the
  *    written-only fast path (masks == WRITTEN) with room for 2 regions: it
  *    returns [0,1) [2,3), walk_end = page 4, and protects pages 0 and 2 only.
@@ -47,7 +54,8 @@
  *    SCAN-HUGETLB-HOLE fix deadlocks there: PMC_DESTRUCTIVE=1 only, in a
  *    child bounded by a timeout (the child registers: fork drops uffd).
  * Requirements: PAGEMAP_SCAN, userfaultfd WP_ASYNC + WP_UNPOPULATED
- * (+ WP_HUGETLBFS_SHMEM for hugetlb); THP; hugetlb 2 MiB pages (root).
+ * (+ WP_HUGETLBFS_SHMEM for hugetlb); THP; swap (root); hugetlb 2 MiB pages
+ * (root).
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -58,6 +66,7 @@
 #include "hugetlb.h"
 #include "scan.h"
 #include "state.h"
+#include "swap.h"
 #include "thp.h"
 #include "uffd.h"
 
@@ -104,6 +113,18 @@ static uint64_t wp_bitmap(const char *addr, size_t npages)
 		TH_LOG("%s", __why); \
 } while (0)
 
+/* Every entry of the n (<= 8) pages at a is its entry in before[] with bit 57
+ * added: the write-protect changed nothing else (PFN or swap entry, flags). */
+#define EXPECT_ONLY_WP_ADDED(a, n, before) do { \
+	uint64_t __after[8]; \
+	ASSERT_GE((size_t)8, (size_t)(n)); \
+	ASSERT_EQ(0, pagemap_self((a), (n), __after)); \
+	for (size_t __i = 0; __i < (n); __i++) \
+		PMC_EXPECT(((before)[__i] | PM_UFFD_WP) == __after[__i], \
+			   "page %zu: 0x%llx became 0x%llx (only bit 57 may change)", __i, \
+			   (unsigned long long)(before)[__i], (unsigned long long)__after[__i]); \
+} while (0)
+
 static struct page_region pr(const char *base, size_t from, size_t to, uint64_t cats)
 {
 	return (struct page_region){ (uintptr_t)base + from * page_size(),
@@ -111,11 +132,12 @@ static struct page_region pr(const char *base, size_t from, size_t to, uint64_t 
 }
 
 /* ------------------------------------------------------------ anon / THP */
-enum wkind { W_THP, W_THP_NOVEC, W_HOLE, W_GENERIC, W_FAST_FULL, W_REFILL };
+enum wkind { W_THP, W_THP_NOVEC, W_HOLE, W_GENERIC, W_FAST_FULL, W_REFILL, W_SWAPPED };
 
 FIXTURE(wp) {
 	struct region r;
 	struct uffd u;
+	struct swap_area swap;
 	int fd;
 };
 
@@ -129,6 +151,7 @@ FIXTURE_VARIANT_ADD(wp, anon_hole) { .k = W_HOLE };
 FIXTURE_VARIANT_ADD(wp, generic_loop) { .k = W_GENERIC };
 FIXTURE_VARIANT_ADD(wp, fast_path_full) { .k = W_FAST_FULL };
 FIXTURE_VARIANT_ADD(wp, bounce_refill) { .k = W_REFILL };
+FIXTURE_VARIANT_ADD(wp, swapped) { .k = W_SWAPPED };
 
 FIXTURE_SETUP(wp)
 {
@@ -137,6 +160,7 @@ FIXTURE_SETUP(wp)
 	self->fd = -1;
 	self->r.fd = -1;
 	self->u.fd = -1;
+	self->swap.lock_fd = -1;
 	SCAN_REQUIRE();
 	switch (variant->k) {
 	case W_THP:
@@ -159,6 +183,12 @@ FIXTURE_SETUP(wp)
 		BUILD(anon_build(&self->r, 2 * (ptes_per_table() + ptes_per_table() / 8),
 				 ANON_UNTOUCHED));
 		break;
+	case W_SWAPPED:
+		/* swapped out before the registration: no uffd-wp bit in the entries */
+		REQUIRE_ROOT();
+		BUILD(swap_setup(&self->swap, SWAP_AREA_PAGES));
+		BUILD(swap_out_build(&self->r, 8, &self->swap));
+		break;
 	}
 	BUILD(uffd_open(&self->u, UFFD_ASYNC_FEATURES));
 	BUILD(uffd_register_wp(&self->u, self->r.addr, self->r.len));
@@ -174,6 +204,8 @@ FIXTURE_TEARDOWN(wp)
 		close(self->fd);
 	uffd_close(&self->u);
 	region_unmap(&self->r);
+	if (self->swap.on)
+		swap_teardown(&self->swap);
 }
 
 TEST_F(wp, protect)
@@ -259,7 +291,7 @@ TEST_F(wp, protect)
 			.return_mask = PAGE_IS_WRITTEN | PAGE_IS_PRESENT,
 		};
 		struct page_region want3[3];
-		uint64_t before[8], after[8];
+		uint64_t before[8];
 
 		ASSERT_EQ(0, uffd_writeprotect(&self->u, a + 4 * page_size(), 2 * page_size(), true));
 		ASSERT_EQ(UINT64_C(0x30), wp_bitmap(a, n));
@@ -272,11 +304,7 @@ TEST_F(wp, protect)
 		EXPECT_REGIONS(a, want3, 3, v, got);
 		EXPECT_EQ((uintptr_t)end, we);
 		EXPECT_EQ(UINT64_C(0xff), wp_bitmap(a, n));
-		ASSERT_EQ(0, pagemap_self(a, n, after));
-		for (size_t i = 0; i < n; i++)
-			PMC_EXPECT((before[i] | PM_UFFD_WP) == after[i],
-				   "page %zu: 0x%llx became 0x%llx (only bit 57 may change)", i,
-				   (unsigned long long)before[i], (unsigned long long)after[i]);
+		EXPECT_ONLY_WP_ADDED(a, n, before);
 		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
 		break;
 	}
@@ -320,6 +348,31 @@ TEST_F(wp, protect)
 		EXPECT_EQ((uintptr_t)end, we) TH_LOG("all %ld regions reported, yet walk_end is page %ld of %zu",
 						      got, (long)((we - (uintptr_t)a) / page_size()), n);
 		free(big);
+		break;
+	}
+	case W_SWAPPED: {
+		/* the swap-entry arm of make_uffd_wp_pte() */
+		uint64_t before[8], e0;
+		volatile char *c = a;
+
+		ASSERT_EQ(0, pagemap_self(a, n, before));
+		for (size_t i = 0; i < n; i++)
+			PMC_EXPECT((before[i] & (PM_PRESENT | PM_SWAP | PM_UFFD_WP)) == PM_SWAP,
+				   "page %zu entry 0x%llx before the scan", i, (unsigned long long)before[i]);
+		got = scan(self->fd, a, end, &q_wp, v, 8, &we);
+		want[0] = pr(a, 0, n, PAGE_IS_WRITTEN);
+		ASSERT_LE(0, got);
+		EXPECT_REGIONS(a, want, 1, v, got);
+		EXPECT_EQ((uintptr_t)end, we);
+		EXPECT_ONLY_WP_ADDED(a, n, before);	/* the same swap entry */
+		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
+		/* a read fault maps the page back: do_swap_page() carries the
+		 * swap entry's uffd-wp bit over to the PTE */
+		(void)c[0];
+		ASSERT_EQ(0, pagemap_self(a, 1, &e0));
+		EXPECT_EQ(PM_PRESENT | PM_UFFD_WP, e0 & (PM_PRESENT | PM_SWAP | PM_UFFD_WP))
+			TH_LOG("page 0 after a read fault: 0x%llx", (unsigned long long)e0);
+		EXPECT_EQ(0, scan(self->fd, a, end, &q_written, v, 8, NULL));
 		break;
 	}
 	}
