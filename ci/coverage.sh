@@ -18,7 +18,7 @@
 #  2. the upstream selftest tools/testing/selftests/mm/pagemap_ioctl (+
 #     vm_util.c) from the same source, built statically in the cache.
 #  3. two guests through ci/vm-run.sh (one at a time): the whole suite, then
-#     pagemap_ioctl alone. PMC_GUEST_HOOK=ci/guest/coverage-hook makes the
+#     pagemap_ioctl alone. `--hook` with ci/guest/coverage-hook makes the
 #     guest send the counters as they are after boot ("gcov-boot"), reset
 #     them right before the programs run and send the .gcda files back on the
 #     results port after them ("gcov").
