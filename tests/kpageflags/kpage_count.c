@@ -135,6 +135,25 @@ static int child_fault(struct child *c, void *addr, size_t npages)
 	return 0;	/* the mapping stays for the child's lifetime */
 }
 
+/* A fresh memcg with a child of ours in it: NULL, or why not (nothing
+ * left behind then). */
+static const char *child_in_fresh_memcg(struct memcg *m, struct child *c)
+{
+	const char *why = memcg_create(m);
+
+	if (why)
+		return why;
+	why = child_start(c);
+	if (!why)
+		why = memcg_enter(m, c->pid, false);
+	if (why) {
+		if (c->pid > 0)
+			child_stop(c);
+		memcg_destroy(m);
+	}
+	return why;
+}
+
 static void expect_cgroup(struct __test_metadata *_metadata, struct child *c,
 			  size_t n, uint64_t ino, const char *what)
 {
@@ -156,13 +175,7 @@ TEST(cgroup_fresh_and_root)
 
 	REQUIRE_PFNS();
 	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
-	BUILD(memcg_create(&m));
-	BUILD(child_start(&c));
-	if (memcg_enter(&m, c.pid, false)) {
-		child_stop(&c);
-		memcg_destroy(&m);
-		SKIP(return, "cannot move a process into the cgroup");
-	}
+	BUILD(child_in_fresh_memcg(&m, &c));
 	ASSERT_EQ(0, child_call(&c, child_fault, NULL, NPAGES));
 	expect_cgroup(_metadata, &c, NPAGES, m.ino, "fresh memcg");
 	/* The root memcg: pages faulted after moving there. */
@@ -257,13 +270,7 @@ TEST(cgroup_pgtable)
 	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
 	if (nt > 32768)
 		nt = 32768;
-	BUILD(memcg_create(&m));
-	BUILD(child_start(&c));
-	if (memcg_enter(&m, c.pid, false)) {
-		child_stop(&c);
-		memcg_destroy(&m);
-		SKIP(return, "cannot move a process into the cgroup");
-	}
+	BUILD(child_in_fresh_memcg(&m, &c));
 	ASSERT_EQ(0, child_call(&c, child_tables, NULL, nt));
 	/* The oracle: v2 counts the memcg's page tables; v1 only its kernel
 	 * memory as a whole, which they are part of. */
