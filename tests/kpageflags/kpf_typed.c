@@ -37,6 +37,7 @@
 #include "pmc_test.h"
 #include "lru.h"
 #include "pagetype.h"
+#include "sizes.h"
 #include "state.h"
 
 #define TYPED (KPF_BUDDY | KPF_SLAB | KPF_PGTABLE | KPF_OFFLINE)
@@ -280,23 +281,6 @@ FIXTURE_VARIANT_ADD(kpf_typed, nopage) {
 
 PMC_TAG("kpf_typed.pgtable.kpf", "KPF-PGTABLE")
 PMC_TAG("kpf_typed.slab.kpf", "SLAB-FIELDS-OVERLAY")
-
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t kl = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			v = strtol(line + kl + 1, NULL, 10);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
 
 FIXTURE_SETUP(kpf_typed)
 {
