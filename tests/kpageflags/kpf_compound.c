@@ -214,7 +214,16 @@ TEST(kpf_zero_page)
 {
 	struct kpf_expect x = {
 		.set = KPF_ZERO_PAGE,
-		.any = KPF_UPTODATE, .any_why = "the zero page's PG_uptodate is set by arch init, not a documented property",
+		/* REFERENCED: the zero page is shared by every process, and any
+		 * GUP with FOLL_TOUCH through a zero-page mapping (mlock's
+		 * population, a /proc/PID/mem read) calls mark_page_accessed()
+		 * on it (follow_page_pte()): each such call elsewhere on the
+		 * machine sets or clears its PG_referenced (seen under
+		 * stress-ng, 1 run in 20). */
+		.any = KPF_UPTODATE | KPF_REFERENCED,
+		.any_why = "UPTODATE: the zero page's PG_uptodate is set by arch init, not a documented "
+			   "property; REFERENCED: toggled by any process's FOLL_TOUCH GUP through a "
+			   "zero-page mapping (mark_page_accessed() in follow_page_pte())",
 	};
 	struct region r = { .fd = -1 };
 	struct kpage p;
