@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "pm_common.h"
 #include "hwpoison.h"
@@ -227,7 +228,9 @@ typedef struct observed (*observe_fn)(struct __test_metadata *_metadata,
 /*
  * Migrate the range back and forth in a thread (move_pages' per-page status
  * is the oracle that the pages moved) while 'look' observes it, until the
- * migrator is done, or an entry was caught and a few more moves went by.
+ * migrator is done, or an entry was caught and a few more moves went by
+ * (or 10 s did: one move of 512 pages takes seconds under TCG on arm64);
+ * 20 s without a catch ends the race too.
  * In the wp variant every look follows UFFDIO_WRITEPROTECT off and a
  * WP_MATCHING scan that protects the range again, whether the scan meets a
  * present PMD or its migration entry (migration keeps the uffd-wp bit).
@@ -238,9 +241,11 @@ static void run_migration(struct __test_metadata *_metadata, FIXTURE_DATA(nonpre
 {
 	struct migrator m = { .addr = self->r.addr, .npages = variant->thp ? 1 : self->r.npages };
 	long rounds = 0, caught = 0;
+	struct timespec t0, now;
 	pthread_t t;
 
 	REQUIRE(online_nodes(&m.nodes[0], &m.nodes[1]) == 2, "needs two NUMA nodes");
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &t0));
 	ASSERT_EQ(0, pthread_create(&t, NULL, migrate_loop, &m));
 	while (atomic_load(&m.moves) < 400 && !m.failed) {
 		if (variant->wp) {
@@ -252,8 +257,11 @@ static void run_migration(struct __test_metadata *_metadata, FIXTURE_DATA(nonpre
 		}
 		rounds++;
 		caught += look(_metadata, self, variant, rounds).caught;
-		if (caught && atomic_load(&m.moves) >= 8)
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (caught && (atomic_load(&m.moves) >= 8 || now.tv_sec - t0.tv_sec >= 10))
 			break;
+		if (now.tv_sec - t0.tv_sec >= 20)
+			break;	/* the harness's timeout is 30 s */
 	}
 	atomic_store(&m.stop, 1);
 	pthread_join(t, NULL);
