@@ -8,7 +8,10 @@
  *    maps the same PFNs); after the child writes (COW): 1 again;
  *  - one memfd page range mapped N times by this process: N;
  *  - a PMD-mapped THP after fork(), the child unmapping its second half:
- *    2 on the pages both still map, 1 on the pages only the parent maps.
+ *    2 on the pages both still map, 1 on the pages only the parent maps;
+ *  - a page poisoned by MADV_HWPOISON (helpers/hwpoison: a read of it
+ *    SIGBUSes with BUS_MCEERR_AR, the proof that its only mapping is now
+ *    the hwpoison entry): 0 at the PFN it had (read before the poison).
  * kpagecgroup: a child moved into a fresh memcg (helpers/cgroup) faults
  *    pages: each reads the inode of that cgroup's directory; moved to the
  *    hierarchy's root, new pages read the root directory's inode. A slab
@@ -21,7 +24,9 @@
  *    an offset or size not a multiple of 8; 0 bytes at the end (the PFN
  *    count, probed, is at least the highest zone end in /proc/zoneinfo);
  *    a large read returns every entry.
- * Requirements: root; THP for the THP case; CONFIG_MEMCG for kpagecgroup.
+ * Requirements: root; THP for the THP case; CONFIG_MEMCG for kpagecgroup;
+ * the poisoned page PMC_DESTRUCTIVE=1 (the VM runner) and
+ * CONFIG_MEMORY_FAILURE.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -33,6 +38,7 @@
 #include "cgroup.h"
 #include "file.h"
 #include "fork.h"
+#include "hwpoison.h"
 #include "pagetype.h"
 #include "sizes.h"
 #include "state.h"
@@ -116,6 +122,26 @@ TEST(count_thp_partial_unmap_in_child)
 	expect_counts(_metadata, r.addr, half, 2, "first half: parent PMD + child PTEs");
 	expect_counts(_metadata, r.addr + half * page_size(), half, 1, "second half: parent only");
 	child_stop(&c);
+	region_unmap(&r);
+}
+
+/*
+ * memory_failure() unmaps the poisoned page from every process (here: ours,
+ * its only mapper) and keeps the page off the allocator for good: nothing
+ * maps that PFN again, so its mapcount is 0.
+ */
+TEST(count_hwpoison)
+{
+	struct region r = { .fd = -1 };
+	uint64_t pfn = 0, n = ~0ULL;
+
+	REQUIRE_PFNS();
+	BUILD(hwpoison_build(&r, &pfn));
+	ASSERT_NE(0ULL, (unsigned long long)pfn);
+	ASSERT_EQ(0, kpage_get(KPAGECOUNT, pfn, &n));
+	EXPECT_EQ(0ULL, (unsigned long long)n)
+		TH_LOG("kpagecount of the poisoned PFN 0x%llx: its only mapping is the hwpoison entry",
+		       (unsigned long long)pfn);
 	region_unmap(&r);
 }
 
