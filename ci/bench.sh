@@ -4,7 +4,8 @@
 # ci/bench.sh [RUNS] [run_tests.sh options]
 #
 # Side by side, in one run on one machine, RUNS times each (default 5):
-#  - the full native suite through ./run_tests.sh --no-build (build excluded);
+#  - the full native suite through ./run_tests.sh --no-build (build excluded),
+#    as it runs by default (one program at a time) and with --jobs NPROC;
 #  - every test program alone (its binary, all its cases);
 #  - the two costs the suite cannot cut, apart: the 1 GiB hugetlb page's
 #    first fault (the kernel zeroes the page, and in a VM the host backs
@@ -58,7 +59,9 @@ for b in "$BUILD"/tests/*/*; do
 	[[ -x $b && -f $b ]] && progs+=("${b#"$BUILD"/tests/}")
 done
 declare -A t_prog rc_prog
-t_suite= t_peer= t_pud= t_walk= t_warm= rc_suite= rc_peer= rc_pud= checks=0
+t_suite= t_peer= t_pud= t_walk= t_warm= rc_suite= rc_peer= rc_pud= checks=0 t_par= rc_par=
+# The suite also with one program per CPU at once (--jobs).
+JOBS=$(nproc)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r busy0 steal0 total0 < <(cpu_jiffies)
 own_cpu >"$BUILD/.bench.own"
@@ -71,6 +74,12 @@ for ((i = 1; i <= runs; i++)); do
 	last=$(since "$s")
 	t_suite+="$last "
 	t_warm+="$(sed -nE 's/.* faulted in ([0-9.]+) s.*/\1/p' "$BUILD/results/warm.log" 2>/dev/null) "
+	if ((JOBS > 1)); then
+		s=$(now)
+		"$ROOT/run_tests.sh" --no-build --jobs "$JOBS" "$@" >/dev/null 2>&1
+		rc_par+="$? "
+		t_par+="$(since "$s") "
+	fi
 	for p in "${progs[@]}"; do
 		s=$(now)
 		timeout -k 5 300 "$BUILD/tests/$p" >"$BUILD/.bench.out" 2>&1
@@ -114,6 +123,7 @@ for p in "${progs[@]}"; do
 	printf '| %s | %d | %s | %s | %s|\n' "$p" "$n" "$m" "$(per "$m" "$n")" "${rc_prog[$p]}"
 done
 printf '| **suite** (run_tests.sh) | %d | **%s** | %s | %s|\n' "$cases" "$m_suite" "$(per "$m_suite" "$cases")" "$rc_suite"
+[[ -n $t_par ]] && printf '| suite, --jobs %d | %d | %s | %s | %s|\n' "$JOBS" "$cases" "$(median <<<"$t_par")" "$(per "$(median <<<"$t_par")" "$cases")" "$rc_par"
 printf '| runner (suite - sum of programs %.3f) | | %.3f | | |\n' "$sum" "$(awk -v a="$m_suite" -v b="$sum" 'BEGIN { print a - b }')"
 [[ -n ${t_warm// /} ]] && printf '| 1 GiB hugetlb page: reserve + first fault (pmc-warm, background of the suite) | | %s | | |\n' "$(median <<<"$t_warm")"
 [[ -n $t_pud ]] && printf '| 1 GiB hugetlb case alone (%s %s) | 1 | %s | | %s|\n' "${PUD_PROG#*/}" "$PUD_CASE" "$(median <<<"$t_pud")" "$rc_pud"

@@ -228,11 +228,7 @@ mkdir -p "$OUT"
 # Guest shape: two NUMA nodes (THP migration by move_pages) and a balloon
 # inflated by 64 MiB right after boot (its pages are PageOffline: KPF_OFFLINE).
 QSOCK=$WORK/qmp.sock
-QARGS=(--mem 2G --cpus 2
-	--qemu-arg -object --qemu-arg memory-backend-ram,id=m0,size=1G
-	--qemu-arg -numa --qemu-arg node,nodeid=0,cpus=0,memdev=m0
-	--qemu-arg -object --qemu-arg memory-backend-ram,id=m1,size=1G
-	--qemu-arg -numa --qemu-arg node,nodeid=1,cpus=1,memdev=m1
+QARGS=(--mem 2G --cpus 2 --numa 2
 	--qemu-arg -device --qemu-arg virtio-balloon-pci
 	--qemu-arg -qmp --qemu-arg "unix:$QSOCK,server=on,wait=off")
 

@@ -24,6 +24,11 @@
 # Options
 #   --out DIR          results directory (default results/vm/<kernel>)
 #   --mem SIZE         guest memory (default 2G)      --cpus N   (default 2)
+#   --numa N           NUMA nodes, memory split evenly, CPUs spread over
+#                      them (default 1: no NUMA topology; 2 lets the
+#                      migration cases move pages between two nodes). A
+#                      1 GiB hugetlb page needs 1 GiB free inside one node:
+#                      --mem 6G gives each of two nodes 3 GiB
 #   --timeout S        overall timeout, seconds (default 300)
 #   --prog-timeout S   per test program (default: each program's in
 #                      tests/programs.tsv)
@@ -62,7 +67,7 @@ die() { echo "vm-run: error: $*" >&2; exit 2; }
 info() { echo "vm-run: $*" >&2; }
 usage() { sed -n '/^# vm-run.sh/,/^set -e/p' "$0" | sed -e 's/^# \{0,1\}//' -e '$d' >&2; exit 2; }
 
-MEM=2G CPUS=2 JOBS=1 TCG_THREADS=single TIMEOUT=300 PROG_TIMEOUT= THP=madvise HUGEPAGES= APPEND=
+MEM=2G CPUS=2 NUMA=1 JOBS=1 TCG_THREADS=single TIMEOUT=300 PROG_TIMEOUT= THP=madvise HUGEPAGES= APPEND=
 ACCEL=auto MODDIR= OUT= BUILD=1 KEEP=0 VERBOSE=0 KNOWN= ONLY=() HOOK= QEMU_ARGS=()
 KERNEL=
 
@@ -71,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--cpus) CPUS=$2; shift ;;
+	--numa) NUMA=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--prog-timeout) PROG_TIMEOUT=$2; shift ;;
 	--jobs) JOBS=$2; shift ;;
@@ -97,8 +103,15 @@ done
 case $THP in always|madvise|never) ;; *) die "--thp must be always, madvise or never" ;; esac
 case $ACCEL in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
 case $TCG_THREADS in single|multi) ;; *) die "--tcg-threads must be single or multi" ;; esac
-[[ $JOBS =~ ^[1-9][0-9]*$ && $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]*$ && $CPUS =~ ^[0-9]+$ && ${HUGEPAGES:-0} =~ ^[0-9]+$ ]] ||
-	die "--jobs, --timeout, --prog-timeout, --cpus and --hugepages take numbers"
+[[ $JOBS =~ ^[1-9][0-9]*$ && $TIMEOUT =~ ^[0-9]+$ && $PROG_TIMEOUT =~ ^[0-9]*$ && $CPUS =~ ^[0-9]+$ && ${HUGEPAGES:-0} =~ ^[0-9]+$ && $NUMA =~ ^[1-9][0-9]*$ ]] ||
+	die "--jobs, --timeout, --prog-timeout, --cpus, --hugepages and --numa take numbers"
+# guest memory in MiB (QEMU's -m: a plain number is MiB)
+[[ $MEM =~ ^[1-9][0-9]*[gGmM]?$ ]] || die "--mem takes a size in whole MiB or GiB (2G, 3072M)"
+case $MEM in
+*[gG]) MEM_MB=$(( ${MEM%[gG]} * 1024 )) ;;
+*[mM]) MEM_MB=${MEM%[mM]} ;;
+*) MEM_MB=$MEM ;;
+esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pmc-vm.XXXXXX")
 QPID=
@@ -483,16 +496,31 @@ if [ -z "$HUGEPAGES" ]; then
 	if [ "$KPAGE" = 4 ]; then HUGEPAGES=16; else HUGEPAGES=0; fi
 fi
 CMDLINE="console=$CONSOLE panic=-1 oops=panic loglevel=4 hugepages=$HUGEPAGES transparent_hugepage=$THP"
+# NUMA nodes: node i gets an equal share of the memory (node 0 the rest)
+# and the CPUs i, i+N, ... (none when CPUs < nodes: a memory-only node).
+# Automatic NUMA balancing (on by default with two nodes) would make PTEs
+# PROT_NONE and migrate pages under every other test: off.
+NUMA_ARGS=()
+if [ "$NUMA" -gt 1 ]; then
+	for ((i = 0; i < NUMA; i++)); do
+		size=$((MEM_MB / NUMA)); [ "$i" = 0 ] && size=$((size + MEM_MB % NUMA))
+		cpus=
+		for ((c = i; c < CPUS; c += NUMA)); do cpus+=",cpus=$c"; done
+		NUMA_ARGS+=(-object "memory-backend-ram,id=pmcnode$i,size=${size}M"
+			-numa "node,nodeid=$i$cpus,memdev=pmcnode$i")
+	done
+	CMDLINE="$CMDLINE numa_balancing=disable"
+fi
 [ -n "$APPEND" ] && CMDLINE="$CMDLINE $APPEND"
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 : > "$WORK/console.log"; : > "$WORK/results.raw"
-info "booting ($ACCEL_OPT, $MEM, $CPUS cpus, timeout ${TIMEOUT}s): $CMDLINE"
+info "booting ($ACCEL_OPT, $MEM, $CPUS cpus, $NUMA NUMA node(s), timeout ${TIMEOUT}s): $CMDLINE"
 START=$(date +%s%N)
 set +e
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" \
 	-nodefaults -no-user-config -display none -no-reboot \
-	-accel "$ACCEL_OPT" -m "$MEM" -smp "$CPUS" \
+	-accel "$ACCEL_OPT" -m "${MEM_MB}M" -smp "$CPUS" "${NUMA_ARGS[@]}" \
 	-kernel "$KIMAGE" -initrd "$WORK/initramfs.cpio.gz" -append "$CMDLINE" \
 	"${QEMU_IO[@]}" \
 	-monitor none "${QEMU_ARGS[@]}" >"$WORK/qemu.log" 2>&1 &

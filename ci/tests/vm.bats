@@ -177,6 +177,10 @@ assert res["pagemap.f.v.skip"]["result"] == "SKIP"' "$D/results.json"
 	[ "$status" -eq 2 ]
 	run "$VM" /nonexistent --thp sometimes
 	[ "$status" -eq 2 ]
+	run "$VM" /nonexistent --numa 0
+	[ "$status" -eq 2 ] && [[ $output == *"--numa take numbers"* ]]
+	run "$VM" /nonexistent --mem 1.5G
+	[ "$status" -eq 2 ] && [[ $output == *"--mem takes a size"* ]]
 }
 
 @test "the same raw results through the host path and the VM path give identical JSON" {

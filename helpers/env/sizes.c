@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "probe.h"
@@ -127,23 +128,33 @@ uint64_t user_va_end(void)
 	return end;
 }
 
-const char *mem_hint(const char *why, size_t bytes)
+long meminfo_kb(const char *key)
 {
-	static char buf[256];
-	size_t gib = (size_t)1 << 30, total = 0;
-	char line[128];
-	FILE *f;
+	char line[256];
+	size_t kl = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
 
-	if (!why)
-		return NULL;
-	f = fopen("/proc/meminfo", "re");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %zu kB", &total) == 1) {
-			total <<= 10;
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtol(line + kl + 1, NULL, 10);
 			break;
 		}
 	if (f)
 		fclose(f);
+	return v;
+}
+
+const char *mem_hint(const char *why, size_t bytes)
+{
+	static char buf[256];
+	size_t gib = (size_t)1 << 30, total;
+	long kb;
+
+	if (!why)
+		return NULL;
+	kb = meminfo_kb("MemTotal");
+	total = kb > 0 ? (size_t)kb << 10 : 0;
 	/* Below an eighth of memory, memory is not what stood in the way. */
 	if (!total || bytes < total / 8)
 		return why;

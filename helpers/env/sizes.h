@@ -62,5 +62,7 @@ uint64_t user_va_end(void);
  * the state. NULL stays NULL. The result is static: use it at once.
  */
 const char *mem_hint(const char *why, size_t bytes);
+/* A /proc/meminfo field ("Slab", "MemTotal", ...) in kB, -1 when absent. */
+long meminfo_kb(const char *key);
 
 #endif

@@ -84,6 +84,7 @@ enum kind {
 	F_FAM_PM_PFN_PMD_THP,	/* PFN off by one in VMAs with PMD-mapped THPs only */
 	F_FAM_KPF_THP_MTHP,	/* KPF_THP dropped on folios smaller than a PMD only */
 	F_FAM_SC_WRITTEN_SHMEM,	/* WRITTEN inverted on shmem mappings only */
+	F_FAM_KPCG_ZERO_PGTABLE, /* kpagecgroup 0 on page-table pages only */
 	F_SC_REFUSE_CAT,	/* a category refused (EINVAL) in any mask */
 	F_SC_ENOTTY,		/* the ioctl missing (ENOTTY) */
 };
@@ -131,6 +132,8 @@ static const struct fault catalogue[] = {
 	  "PFN off by one in mappings holding PMD-mapped THPs (right elsewhere)" },
 	{ "kpf-thp-never-mthp", F_FAM_KPF_THP_MTHP, 0,
 	  "KPF_THP never set on mTHP folios (smaller than a PMD; right on PMD THPs)" },
+	{ "kpcg-zero-pgtable", F_FAM_KPCG_ZERO_PGTABLE, 0,
+	  "kpagecgroup 0 on page-table pages (their kmem charge unseen; right on user pages)" },
 	{ "scan-enotty", F_SC_ENOTTY, 0, "PAGEMAP_SCAN missing (ENOTTY), as on a kernel before 6.7" },
 	{ "scan-written-inverted-shmem", F_FAM_SC_WRITTEN_SHMEM, 0,
 	  "PAGEMAP_SCAN WRITTEN inverted on shmem mappings (right elsewhere)" },
@@ -462,6 +465,18 @@ static uint64_t folio_pages(int fd, uint64_t pfn)
 	return n;
 }
 
+/* The page at pfn is a page table (its kpageflags read beside the
+ * program's). */
+static bool pfn_is_pgtable(uint64_t pfn)
+{
+	static int fd = -2;
+	uint64_t f;
+
+	if (fd == -2)
+		fd = real_open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && real_pread(fd, &f, 8, (off_t)(pfn * 8)) == 8 && (f & KPF_PGTABLE);
+}
+
 static uint64_t pmd_pages(void)
 {
 	static uint64_t v;
@@ -538,6 +553,8 @@ static uint64_t perturb_kp(int fd, enum iface i, uint64_t v, uint64_t pfn)
 		return i == IF_KPAGECGROUP && v ? v + 1 : v;
 	case F_KPCG_ZERO:
 		return i == IF_KPAGECGROUP ? 0 : v;
+	case F_FAM_KPCG_ZERO_PGTABLE:
+		return i == IF_KPAGECGROUP && v && pfn_is_pgtable(pfn) ? 0 : v;
 	default:
 		return v;
 	}

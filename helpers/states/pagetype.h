@@ -72,9 +72,10 @@ typedef bool (*kpage_walk_fn)(uint64_t first, const uint64_t *flags,
 			      const uint64_t *counts, size_t n, void *arg);
 int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);
 
-/* Up to max PFNs whose flags match (flags & mask) == want, lowest first,
- * from the program's snapshot when there is one, else by a walk. Returns
- * the number found. */
+/* Up to max PFNs whose flags match (flags & mask) == want, in ascending
+ * order, from the program's snapshot when there is one (the lowest), else
+ * by a walk of one reader per CPU (any max of them). Returns the number
+ * found. */
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "probe.h"
 #include "readers.h"
 #include "scan.h"
+#include "thp.h"
 #include "uffd.h"
 
 const char *uffd_open(struct uffd *u, uint64_t features)
@@ -247,12 +249,69 @@ static const char *prove_by_scan(struct region *r, const bool *must, bool async)
 	return why;
 }
 
+/* Minor faults this thread took while writing one byte of p (the same
+ * value back), -1 when the counter is unreadable. */
+static long write_minflt(char *addr)
+{
+	volatile char *p = addr;
+	struct rusage a, b;
+
+	if (getrusage(RUSAGE_THREAD, &a))
+		return -1;
+	*p = *p;
+	if (getrusage(RUSAGE_THREAD, &b))
+		return -1;
+	return b.ru_minflt - a.ru_minflt;
+}
+
+/*
+ * Oracle 3 (async mode, a populated base page of an anonymous mapping).
+ * Proof: the fault counter, neither pagemap nor PAGEMAP_SCAN. The kernel
+ * resolves an async WP fault itself (do_wp_page() drops the pte's uffd-wp
+ * bit, no message), but it is still a fault: a write to the armed page k
+ * must raise ru_minflt, while a write to an unarmed, present, writable
+ * page (the control, a page of its own) raises nothing. Page k is then
+ * protected again (UFFDIO_WRITEPROTECT on that page alone), so the range
+ * keeps the state the tests assert. A control that faults, or a page
+ * mapped by a huge entry (the async fault splits a PMD), leaves the proof
+ * to the scan (NULL here). File mappings too: a clean page-cache page
+ * is write-protected for dirty tracking whether armed or not.
+ */
+static const char *prove_by_minflt(struct uffd *u, struct region *r, size_t k)
+{
+	char *a = r->addr + k * page_size();
+	struct region ctl = { .fd = -1 };
+	long ctl_f, armed_f, huge;
+
+	huge = smaps_kb(a, page_size(), "AnonHugePages") + smaps_kb(a, page_size(), "ShmemPmdMapped");
+	if (r->fd >= 0 || huge != 0 ||
+	    smaps_kb(a, page_size(), "KernelPageSize") != (long)(page_size() >> 10))
+		return NULL;
+	if (anon_build(&ctl, 1, ANON_WRITTEN))
+		return NULL;
+	ctl_f = write_minflt(ctl.addr);
+	region_unmap(&ctl);
+	if (ctl_f != 0)
+		return NULL;
+	armed_f = write_minflt(a);
+	if (uffd_writeprotect(u, a, page_size(), true))
+		return state_broken("UFFDIO_WRITEPROTECT re-arm of page %zu of %p refused: %s",
+				    k, (void *)r->addr, strerror(errno));
+	if (armed_f < 1)
+		return state_broken("UFFDIO_WRITEPROTECT (async) accepted on %p, yet a write to its "
+				    "populated page %zu took %ld minor faults (want >= 1: the WP fault; "
+				    "the same write to an unarmed present page took %ld)",
+				    (void *)r->addr, k, armed_f, ctl_f);
+	return NULL;
+}
+
 /*
  * Register + protect, then prove the arming.
  * Proof: without pagemap bit 57 (which the pagemap tests assert): smaps
  * VmFlags "uw" shows the VMA registered for WP; then fault delivery on a populated page in sync mode (works on
- * every kernel), else PAGEMAP_SCAN (async mode and WP_UNPOPULATED markers,
- * 6.7+). Which pages must be armed: with all_pages every page, else the
+ * every kernel); in async mode the minor fault a write to a populated
+ * base page takes (prove_by_minflt), then PAGEMAP_SCAN for every page
+ * (async mode and WP_UNPOPULATED markers, 6.7+). Which pages must be armed: with all_pages every page, else the
  * populated ones (mincore, not pagemap, says which). A refusal of the
  * registration or protection is a SKIP; the kernel accepting both while an
  * oracle disagrees is state_broken (FAIL).
@@ -288,7 +347,9 @@ static const char *arm_and_prove(struct uffd *u, struct region *r, bool all_page
 	if (!why && nmust) {
 		if (!async && first != SIZE_MAX)
 			why = prove_by_fault(u, r, first);
-		else if (pmc_have_pagemap_scan() == 1)
+		else if (first != SIZE_MAX)
+			why = prove_by_minflt(u, r, first);
+		if (!why && (async || first == SIZE_MAX) && pmc_have_pagemap_scan() == 1)
 			why = prove_by_scan(r, must, async);
 		/* else (6.4-6.6, markers only): registration and the accepted
 		 * ioctls are the proof. */

@@ -54,13 +54,17 @@ int uffd_writeprotect(struct uffd *u, void *addr, size_t len, bool protect);
  * Async dirty tracking on region r: open with WP_ASYNC|WP_UNPOPULATED
  * (+WP_HUGETLBFS_SHMEM when 'shmem_or_hugetlb'), register WP, protect the
  * whole range with UFFDIO_WRITEPROTECT. On failure the uffd is closed.
- * Proof: smaps VmFlags "uw", and PAGEMAP_SCAN reads every page WRITTEN
- * clear and WPALLOWED set (6.7+; 6.4-6.6: the accepted ioctls); never
- * pagemap bit 57, which the pagemap cases assert. The scan cases assert
- * these two categories too: no oracle outside pagemap and PAGEMAP_SCAN
- * sees async protection per page (the kernel resolves the fault itself,
- * no message), so a wrong answer there is state_broken (FAIL), never a
- * SKIP.
+ * Proof: smaps VmFlags "uw"; on a populated anonymous range of base
+ * pages, the fault counter: a write to the first populated page raises
+ * ru_minflt (the async WP fault, which the kernel resolves itself without
+ * a message) while the same write to an unarmed present page does not;
+ * that page is then protected again. Then PAGEMAP_SCAN reads every page
+ * WRITTEN clear and WPALLOWED set (6.7+; 6.4-6.6: the accepted ioctls).
+ * Never pagemap bit 57, which the pagemap cases assert. Unpopulated
+ * (WP_UNPOPULATED markers), huge-mapped and file ranges have no fault to
+ * count: there the scan, whose two categories the scan cases assert too,
+ * is the only per-page oracle; a wrong answer is state_broken (FAIL),
+ * never a SKIP.
  */
 const char *uffd_async_track(struct uffd *u, struct region *r, bool shmem_or_hugetlb);
 

@@ -8,19 +8,25 @@
  *    maps the same PFNs); after the child writes (COW): 1 again;
  *  - one memfd page range mapped N times by this process: N;
  *  - a PMD-mapped THP after fork(), the child unmapping its second half:
- *    2 on the pages both still map, 1 on the pages only the parent maps.
+ *    2 on the pages both still map, 1 on the pages only the parent maps;
+ *  - a page poisoned by MADV_HWPOISON (helpers/hwpoison: a read of it
+ *    SIGBUSes with BUS_MCEERR_AR, the proof that its only mapping is now
+ *    the hwpoison entry): 0 at the PFN it had (read before the poison).
  * kpagecgroup: a child moved into a fresh memcg (helpers/cgroup) faults
  *    pages: each reads the inode of that cgroup's directory; moved to the
  *    hierarchy's root, new pages read the root directory's inode. A slab
  *    page reads 0: its memcg_data holds the per-object charge vector
  *    (MEMCG_DATA_OBJEXTS, OBJCGS before 6.10), for which
  *    page_cgroup_ino() finds no memcg; a PFN without a page (NOPAGE) reads
- *    0 (pfn_to_online_page() is NULL).
+ *    0 (pfn_to_online_page() is NULL). A page table reads the memcg of the
+ *    process it maps (kmem-charged), counted against memory.stat.
  * File rules: mode 0400 root-owned; open as uid 65534 → EACCES; EINVAL on
  *    an offset or size not a multiple of 8; 0 bytes at the end (the PFN
  *    count, probed, is at least the highest zone end in /proc/zoneinfo);
  *    a large read returns every entry.
- * Requirements: root; THP for the THP case; CONFIG_MEMCG for kpagecgroup.
+ * Requirements: root; THP for the THP case; CONFIG_MEMCG for kpagecgroup;
+ * the poisoned page PMC_DESTRUCTIVE=1 (the VM runner) and
+ * CONFIG_MEMORY_FAILURE.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -32,7 +38,9 @@
 #include "cgroup.h"
 #include "file.h"
 #include "fork.h"
+#include "hwpoison.h"
 #include "pagetype.h"
+#include "sizes.h"
 #include "state.h"
 #include "thp.h"
 
@@ -117,6 +125,26 @@ TEST(count_thp_partial_unmap_in_child)
 	region_unmap(&r);
 }
 
+/*
+ * memory_failure() unmaps the poisoned page from every process (here: ours,
+ * its only mapper) and keeps the page off the allocator for good: nothing
+ * maps that PFN again, so its mapcount is 0.
+ */
+TEST(count_hwpoison)
+{
+	struct region r = { .fd = -1 };
+	uint64_t pfn = 0, n = ~0ULL;
+
+	REQUIRE_PFNS();
+	BUILD(hwpoison_build(&r, &pfn));
+	ASSERT_NE(0ULL, (unsigned long long)pfn);
+	ASSERT_EQ(0, kpage_get(KPAGECOUNT, pfn, &n));
+	EXPECT_EQ(0ULL, (unsigned long long)n)
+		TH_LOG("kpagecount of the poisoned PFN 0x%llx: its only mapping is the hwpoison entry",
+		       (unsigned long long)pfn);
+	region_unmap(&r);
+}
+
 /* ---- kpagecgroup ---- */
 
 /* In the child: map + write fresh pages (charged at fault time to the
@@ -131,6 +159,25 @@ static int child_fault(struct child *c, void *addr, size_t npages)
 	if (pagemap_self(r.addr, npages, c->shm))
 		return -1;
 	return 0;	/* the mapping stays for the child's lifetime */
+}
+
+/* A fresh memcg with a child of ours in it: NULL, or why not (nothing
+ * left behind then). */
+static const char *child_in_fresh_memcg(struct memcg *m, struct child *c)
+{
+	const char *why = memcg_create(m);
+
+	if (why)
+		return why;
+	why = child_start(c);
+	if (!why)
+		why = memcg_enter(m, c->pid, false);
+	if (why) {
+		if (c->pid > 0)
+			child_stop(c);
+		memcg_destroy(m);
+	}
+	return why;
 }
 
 static void expect_cgroup(struct __test_metadata *_metadata, struct child *c,
@@ -154,19 +201,148 @@ TEST(cgroup_fresh_and_root)
 
 	REQUIRE_PFNS();
 	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
-	BUILD(memcg_create(&m));
-	BUILD(child_start(&c));
-	if (memcg_enter(&m, c.pid, false)) {
-		child_stop(&c);
-		memcg_destroy(&m);
-		SKIP(return, "cannot move a process into the cgroup");
-	}
+	BUILD(child_in_fresh_memcg(&m, &c));
 	ASSERT_EQ(0, child_call(&c, child_fault, NULL, NPAGES));
 	expect_cgroup(_metadata, &c, NPAGES, m.ino, "fresh memcg");
 	/* The root memcg: pages faulted after moving there. */
 	ASSERT_EQ(NULL, memcg_enter(&m, c.pid, true));
 	ASSERT_EQ(0, child_call(&c, child_fault, NULL, NPAGES));
 	expect_cgroup(_metadata, &c, NPAGES, m.root_ino, "root memcg");
+	child_stop(&c);
+	memcg_destroy(&m);
+}
+
+/*
+ * Page tables are charged to the memcg of the process they map
+ * (GFP_PGTABLE_USER has __GFP_ACCOUNT): a PGTABLE page's kpagecgroup is
+ * that memcg's inode, from the kmem charge in its memcg_data.
+ * The child, moved into a fresh memcg, faults one page in each of nt
+ * PMD-sized ranges (no THP: one new PTE table each). Independent oracle:
+ * the memcg's memory.stat "pagetables". Every PGTABLE PFN that reads our
+ * inode is counted: exactly pagetables / page size of them (cgroup v2),
+ * and at least the nt PTE tables. Reading memory.stat folds in the per-CPU
+ * counters only once more updates than MEMCG_CHARGE_BATCH (64) per online
+ * CPU are pending: nt and the child's updates after its tables are sized
+ * so that they are (child_tables()). cgroup v1 counts kernel memory as a
+ * whole (memory.kmem.usage_in_bytes, a page counter): at least nt tables'
+ * worth, and an upper bound of the PGTABLE pages that read our inode.
+ */
+static int child_tables(struct child *c, void *addr, size_t nt)
+{
+	size_t pmd = pmd_size();
+	char *base = mmap(NULL, (nt + 1) * pmd, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
+
+	(void)c;
+	(void)addr;
+	if (base == MAP_FAILED)
+		return -1;
+	p = (char *)(((uintptr_t)base + pmd - 1) & ~(uintptr_t)(pmd - 1));
+	if (madvise(p, nt * pmd, MADV_NOHUGEPAGE) && errno != EINVAL)
+		return -1;
+	for (size_t i = 0; i < nt; i++)
+		p[i * pmd] = 1;
+	/* Then other counters move, inside the first table: memory.stat's
+	 * reader flushes once a threshold of updates is pending, and any
+	 * flush after the last table has its count; so either the periodic
+	 * flush ran meanwhile, or these updates make the reader's flush. */
+	for (size_t i = 0; i < 2 * nt; i++) {
+		p[page_size()] = 1;
+		if (madvise(p + page_size(), page_size(), MADV_DONTNEED))
+			return -1;
+	}
+	return 0;	/* the mapping stays for the child's lifetime */
+}
+
+/* PGTABLE PFNs looked at: 8 GiB of page tables, far more than a test
+ * machine has (malloc'd, touched only as far as found). */
+#define PGTABLE_MAX ((size_t)1 << 21)
+
+struct pgtable_cg {
+	uint64_t *pfns;
+	size_t n, cap;
+};
+
+/* A number from a file of the cgroup: "pagetables" of memory.stat (v2), or
+ * the whole of a one-number file (key NULL); -1 when absent. */
+static long long memcg_number(const struct memcg *m, const char *file, const char *key)
+{
+	char path[PATH_MAX + 32], buf[8192], *l;
+	size_t k = key ? strlen(key) : 0;
+
+	snprintf(path, sizeof(path), "%s/%s", m->dir, file);
+	if (pmc_read_file(path, buf, sizeof(buf)))
+		return -1;
+	if (!key)
+		return strtoll(buf, NULL, 10);
+	for (l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, k) && l[k] == ' ')
+			return strtoll(l + k + 1, NULL, 10);
+	return -1;
+}
+
+TEST(cgroup_pgtable)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = (size_t)(cpus > 0 ? cpus : 1) * 128 + 256, mine = 0, ps = page_size();
+	struct pgtable_cg a = { 0 };
+	long long tables, kmem = -1;
+	struct memcg m;
+	struct child c;
+	uint64_t cg;
+
+	REQUIRE_PFNS();
+	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
+	if (nt > 32768)
+		nt = 32768;
+	BUILD(child_in_fresh_memcg(&m, &c));
+	ASSERT_EQ(0, child_call(&c, child_tables, NULL, nt));
+	/* The oracle: v2 counts the memcg's page tables; v1 only its kernel
+	 * memory as a whole, which they are part of. */
+	tables = m.v2 ? memcg_number(&m, "memory.stat", "pagetables") : -1;
+	if (!m.v2)
+		kmem = memcg_number(&m, "memory.kmem.usage_in_bytes", NULL);
+	if (tables == 0 || (!m.v2 && kmem >= 0 && kmem < (long long)(nt * ps))) {
+		child_stop(&c);
+		memcg_destroy(&m);
+		/* cgroup.memory=nokmem, or no kmem accounting in this kernel. */
+		SKIP(return, "page tables are not charged to memory cgroups");
+	}
+	if (tables < 0 && kmem < 0) {
+		child_stop(&c);
+		memcg_destroy(&m);
+		SKIP(return, "the memory cgroup reports neither pagetables nor kernel memory");
+	}
+	a.cap = PGTABLE_MAX;
+	a.pfns = malloc(a.cap * sizeof(*a.pfns));
+	ASSERT_NE(NULL, a.pfns);
+	a.n = kpage_find(KPF_PGTABLE, KPF_PGTABLE, a.pfns, a.cap);
+	ASSERT_LT(a.n, a.cap) TH_LOG("more PGTABLE pages than the %zu looked at", a.cap);
+	for (size_t i = 0; i < a.n; i++) {
+		uint64_t f;
+
+		ASSERT_EQ(0, kpage_get(KPAGECGROUP, a.pfns[i], &cg));
+		if (cg != m.ino)
+			continue;
+		/* Read again: a table freed meanwhile is no longer ours. */
+		ASSERT_EQ(0, kpage_get(KPAGEFLAGS, a.pfns[i], &f));
+		mine += !!(f & KPF_PGTABLE);
+	}
+	pmc_info("%zu PTE tables built; %zu of %zu PGTABLE pages read the memcg's inode; "
+		 "memory.stat pagetables %lld kB, kmem usage %lld kB", nt, mine, a.n,
+		 tables < 0 ? -1 : tables >> 10, kmem < 0 ? -1 : kmem >> 10);
+	if (tables > 0)
+		PMC_EXPECT(mine == (size_t)tables / ps,
+			   "PGTABLE pages reading the memcg's inode: %zu; memory.stat pagetables: "
+			   "%lld pages", mine, tables / (long long)ps);
+	if (kmem >= 0)
+		PMC_EXPECT(mine <= (size_t)kmem / ps,
+			   "PGTABLE pages reading the memcg's inode: %zu; the memcg's kernel memory: "
+			   "%lld pages", mine, kmem / (long long)ps);
+	PMC_EXPECT(mine >= nt, "PGTABLE pages reading the memcg's inode: %zu; PTE tables built: %zu",
+		   mine, nt);
+	free(a.pfns);
 	child_stop(&c);
 	memcg_destroy(&m);
 }
@@ -183,20 +359,30 @@ FIXTURE(cgroup_zero) {
 FIXTURE_VARIANT(cgroup_zero) {
 	uint64_t bit;
 	const char *absent;
+	const char *meminfo;	/* /proc/meminfo's count of such pages, if any */
 };
 
-/* /proc/meminfo Slab > 0 is kpf_reported's case */
-FIXTURE_VARIANT_ADD(cgroup_zero, slab) { KPF_SLAB, "no slab page found by the PFN walk" };
+FIXTURE_VARIANT_ADD(cgroup_zero, slab) { KPF_SLAB, "no slab page found by the PFN walk", "Slab" };
 FIXTURE_VARIANT_ADD(cgroup_zero, nopage) {
-	KPF_NOPAGE, "no PFN without a page (memory hole) below the end of the highest zone" };
+	KPF_NOPAGE, "no PFN without a page (memory hole) below the end of the highest zone", NULL };
 
 FIXTURE_SETUP(cgroup_zero)
 {
+	long kb;
+
 	REQUIRE_PFNS();
 	REQUIRE(pmc_exists("/proc/kpagecgroup"), "CONFIG_MEMCG off");
 	self->n = kpage_find(variant->bit, variant->bit, self->pfns, NFIND);
-	if (!self->n)
-		SKIP(return, "%s", variant->absent);
+	if (self->n)
+		return;
+	/* None found while the allocator counts a megabyte of them: the
+	 * pages exist and kpageflags misses them, a FAIL (as kpf_typed's). */
+	kb = variant->meminfo ? meminfo_kb(variant->meminfo) : -1;
+	if (kb >= 1024) {
+		PMC_FAIL_CHECK("/proc/meminfo %s: %ld kB, yet no PFN has the flag", variant->meminfo, kb);
+		return;
+	}
+	SKIP(return, "%s", variant->absent);
 }
 
 FIXTURE_TEARDOWN(cgroup_zero)

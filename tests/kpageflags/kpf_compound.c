@@ -160,11 +160,18 @@ TEST_F(kpf_compound, kpf)
 			       (head ? KPF_COMPOUND_HEAD : KPF_COMPOUND_TAIL),
 		};
 
-		/* hugetlb folios are neither on the LRU nor swap-backed, never
-		 * aged, and a private one is not in the page cache (which is
-		 * what would mark it dirty): DIRTY/REFERENCED/ACTIVE clear. */
+		/* hugetlb folios are neither on the LRU nor swap-backed and
+		 * never aged: REFERENCED/ACTIVE clear. DIRTY depends on the
+		 * pool page's past: unmapping a dirty huge PTE marks the folio
+		 * dirty (set_page_dirty() in __unmap_hugepage_range()), and a
+		 * folio freed to the hugetlb pool keeps PG_dirty until it goes
+		 * back to the buddy allocator, so the next private owner may
+		 * read DIRTY (Debian 6.1, 2-node guest: 1 run in 2). */
 		if (huge) {
 			x.set |= KPF_HUGE;
+			x.any |= KPF_DIRTY;
+			x.any_why = "DIRTY: a hugetlb pool folio keeps the PG_dirty a previous owner's unmap "
+				    "of a dirty huge PTE set (__unmap_hugepage_range())";
 		} else {
 			x.set |= KPF_THP | KPF_LRU | KPF_SWAPBACKED;
 		}
@@ -214,7 +221,16 @@ TEST(kpf_zero_page)
 {
 	struct kpf_expect x = {
 		.set = KPF_ZERO_PAGE,
-		.any = KPF_UPTODATE, .any_why = "the zero page's PG_uptodate is set by arch init, not a documented property",
+		/* REFERENCED: the zero page is shared by every process, and any
+		 * GUP with FOLL_TOUCH through a zero-page mapping (mlock's
+		 * population, a /proc/PID/mem read) calls mark_page_accessed()
+		 * on it (follow_page_pte()): each such call elsewhere on the
+		 * machine sets or clears its PG_referenced (seen under
+		 * stress-ng, 1 run in 20). */
+		.any = KPF_UPTODATE | KPF_REFERENCED,
+		.any_why = "UPTODATE: the zero page's PG_uptodate is set by arch init, not a documented "
+			   "property; REFERENCED: toggled by any process's FOLL_TOUCH GUP through a "
+			   "zero-page mapping (mark_page_accessed() in follow_page_pte())",
 	};
 	struct region r = { .fd = -1 };
 	struct kpage p;

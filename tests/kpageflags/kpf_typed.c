@@ -22,21 +22,22 @@
  * 4. BUDDY on every page of a free block (kpf_buddy_every_page, with
  *    /proc/buddyinfo as the oracle).
  * 5. HWPOISON only with PMC_DESTRUCTIVE=1 and CONFIG_MEMORY_FAILURE (the
- *    page is lost); IDLE only where /sys/kernel/mm/page_idle exists.
+ *    page is lost; helpers/hwpoison proves the poison by a read that
+ *    SIGBUSes); IDLE only where /sys/kernel/mm/page_idle exists.
  * Requirements: root.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pmc_test.h"
+#include "hwpoison.h"
 #include "lru.h"
 #include "pagetype.h"
+#include "sizes.h"
 #include "state.h"
 
 #define TYPED (KPF_BUDDY | KPF_SLAB | KPF_PGTABLE | KPF_OFFLINE)
@@ -281,23 +282,6 @@ FIXTURE_VARIANT_ADD(kpf_typed, nopage) {
 PMC_TAG("kpf_typed.pgtable.kpf", "KPF-PGTABLE")
 PMC_TAG("kpf_typed.slab.kpf", "SLAB-FIELDS-OVERLAY")
 
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t kl = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			v = strtol(line + kl + 1, NULL, 10);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
-
 FIXTURE_SETUP(kpf_typed)
 {
 	REQUIRE_ROOT();
@@ -476,47 +460,22 @@ TEST(kpf_buddy_every_page)
 			       free9, RUN_ORDER, run);
 }
 
-/*
- * Poison a page of a child: since 6.x memory_failure() on a page mapped by
- * the caller may SIGBUS it (MF_ACTION_REQUIRED), so the child does the
- * madvise and may die of it; the PFN is what we look up afterwards.
- */
+/* hwpoison_build proves the poison by a read that SIGBUSes
+ * (BUS_MCEERR_AR), not by this flag. */
 TEST(kpf_hwpoison)
 {
-	uint64_t *shared, f;
-	int status;
-	pid_t pid;
+	struct region r = { .fd = -1 };
+	uint64_t pfn = 0, f;
 
-	REQUIRE_ROOT();
-	REQUIRE(pmc_have_cap(CAP_SYS_ADMIN), "needs CAP_SYS_ADMIN");
-	REQUIRE(pmc_destructive_allowed(), "destructive tests not allowed");
-	REQUIRE(pmc_kconfig("CONFIG_MEMORY_FAILURE") == 'y', "CONFIG_MEMORY_FAILURE off");
-	shared = mmap(NULL, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, shared);
-	shared[0] = shared[1] = 0;	/* [0] the PFN, [1] 1 = madvise refused */
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct region r = { .fd = -1 };
-
-		if (anon_build(&r, 1, ANON_WRITTEN))
-			_exit(3);
-		shared[0] = pfn_of(r.addr);
-		if (madvise(r.addr, page_size(), MADV_HWPOISON))
-			shared[1] = 1;
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	/* Exit or SIGBUS: both are memory_failure()'s choice. */
-	ASSERT_TRUE(WIFEXITED(status) ? WEXITSTATUS(status) == 0 : WTERMSIG(status) == SIGBUS);
-	ASSERT_NE(0ULL, (unsigned long long)shared[0]);
-	REQUIRE(!shared[1], "MADV_HWPOISON refused");
-	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, shared[0], &f));
+	REQUIRE_PFNS();
+	BUILD(hwpoison_build(&r, &pfn));
+	ASSERT_NE(0ULL, (unsigned long long)pfn);
+	ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfn, &f));
 	/* Only the poison itself is defined: memory_failure() decides what
 	 * else the page keeps. */
 	EXPECT_TRUE(!!(f & KPF_HWPOISON));
 	EXPECT_FALSE(!!(f & KPF_UNASSIGNED));
-	munmap(shared, page_size());
+	region_unmap(&r);
 }
 
 TEST(kpf_idle)

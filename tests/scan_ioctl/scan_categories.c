@@ -21,11 +21,13 @@
  * (armed untouched, armed written, armed present, re-armed), uffd sync WP,
  * soft-dirty (clear_refs then write), KSM merged / unmerged, mlocked,
  * private memfd read / written, swapped-out shmem, PROT_NONE anon,
- * lazyfree (MADV_FREE) anon, mTHP (order 4, PTE-mapped).
+ * lazyfree (MADV_FREE) anon, mTHP (order 4, PTE-mapped), a poisoned page
+ * (MADV_HWPOISON).
  * Requirements: PAGEMAP_SCAN; per state its feature (THP, hugetlb pages,
  * swap, guard regions, userfaultfd WP_ASYNC, soft-dirty, the zero pages
  * being used on read faults, KSM, mlock, MADV_FREE, mTHP) else SKIP with a static reason. Root for the
- * states that need PFNs or global knobs.
+ * states that need PFNs or global knobs; the poisoned page PMC_DESTRUCTIVE=1
+ * and CONFIG_MEMORY_FAILURE (the page is lost: the VM runner).
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -34,6 +36,7 @@
 #include "file.h"
 #include "guard.h"
 #include "hugetlb.h"
+#include "hwpoison.h"
 #include "ksm.h"
 #include "lru.h"
 #include "mlock.h"
@@ -53,7 +56,7 @@ enum state {
 	S_UFFD_ARMED_UNTOUCHED, S_UFFD_ARMED_WRITTEN, S_UFFD_ARMED_PRESENT,
 	S_UFFD_SYNC_WP, S_SOFT_DIRTY, S_KSM_MERGED, S_KSM_UNMERGED, S_MLOCKED,
 	S_MEMFD_PRIVATE_READ, S_MEMFD_PRIVATE_WRITTEN, S_SHMEM_SWAPPED, S_PROT_NONE,
-	S_LAZYFREE, S_MTHP,
+	S_LAZYFREE, S_MTHP, S_HWPOISON,
 };
 
 #define KSM_NSAME	(NPAGES / 2)
@@ -147,6 +150,11 @@ V(prot_none, S_PROT_NONE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 V(lazyfree, S_LAZYFREE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* HUGE is "mapped by a PMD (or hugetlb) entry": an mTHP is PTE-mapped */
 V(mthp_order4, S_MTHP, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* memory_failure() replaces the PTE with a hwpoison entry, a swap-format
+ * pte (is_swap_pte(): SWAPPED, as pagemap 62) without the uffd-wp bit
+ * (WRITTEN); the entry's folio is the poisoned one, which stays an anon
+ * folio (not FILE); nothing is mapped (not PRESENT, not PFNZERO). */
+V(hwpoison, S_HWPOISON, PAGE_IS_SWAPPED | PAGE_IS_WRITTEN, 0, NULL);
 
 /*
  * Build state s.
@@ -281,6 +289,8 @@ static const char *build(struct __test_metadata *_metadata, FIXTURE_DATA(state) 
 		why = mthp_enable(&self->m, kb);
 		return why ?: mthp_build(&self->r, kb, NPAGES >> MTHP_ORDER);
 	}
+	case S_HWPOISON:
+		return hwpoison_build(&self->r, NULL);
 	}
 	return "unknown state";
 }
