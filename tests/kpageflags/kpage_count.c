@@ -259,11 +259,6 @@ static int child_tables(struct child *c, void *addr, size_t nt)
  * machine has (malloc'd, touched only as far as found). */
 #define PGTABLE_MAX ((size_t)1 << 21)
 
-struct pgtable_cg {
-	uint64_t *pfns;
-	size_t n, cap;
-};
-
 /* A number from a file of the cgroup: "pagetables" of memory.stat (v2), or
  * the whole of a one-number file (key NULL); -1 when absent. */
 static long long memcg_number(const struct memcg *m, const char *file, const char *key)
@@ -286,7 +281,8 @@ TEST(cgroup_pgtable)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nt = (size_t)(cpus > 0 ? cpus : 1) * 128 + 256, mine = 0, ps = page_size();
-	struct pgtable_cg a = { 0 };
+	uint64_t *pfns;
+	size_t npfn;
 	long long tables, kmem = -1;
 	struct memcg m;
 	struct child c;
@@ -314,23 +310,22 @@ TEST(cgroup_pgtable)
 		memcg_destroy(&m);
 		SKIP(return, "the memory cgroup reports neither pagetables nor kernel memory");
 	}
-	a.cap = PGTABLE_MAX;
-	a.pfns = malloc(a.cap * sizeof(*a.pfns));
-	ASSERT_NE(NULL, a.pfns);
-	a.n = kpage_find(KPF_PGTABLE, KPF_PGTABLE, a.pfns, a.cap);
-	ASSERT_LT(a.n, a.cap) TH_LOG("more PGTABLE pages than the %zu looked at", a.cap);
-	for (size_t i = 0; i < a.n; i++) {
+	pfns = malloc(PGTABLE_MAX * sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	npfn = kpage_find(KPF_PGTABLE, KPF_PGTABLE, pfns, PGTABLE_MAX);
+	ASSERT_LT(npfn, PGTABLE_MAX) TH_LOG("more PGTABLE pages than the %zu looked at", PGTABLE_MAX);
+	for (size_t i = 0; i < npfn; i++) {
 		uint64_t f;
 
-		ASSERT_EQ(0, kpage_get(KPAGECGROUP, a.pfns[i], &cg));
+		ASSERT_EQ(0, kpage_get(KPAGECGROUP, pfns[i], &cg));
 		if (cg != m.ino)
 			continue;
 		/* Read again: a table freed meanwhile is no longer ours. */
-		ASSERT_EQ(0, kpage_get(KPAGEFLAGS, a.pfns[i], &f));
+		ASSERT_EQ(0, kpage_get(KPAGEFLAGS, pfns[i], &f));
 		mine += !!(f & KPF_PGTABLE);
 	}
 	pmc_info("%zu PTE tables built; %zu of %zu PGTABLE pages read the memcg's inode; "
-		 "memory.stat pagetables %lld kB, kmem usage %lld kB", nt, mine, a.n,
+		 "memory.stat pagetables %lld kB, kmem usage %lld kB", nt, mine, npfn,
 		 tables < 0 ? -1 : tables >> 10, kmem < 0 ? -1 : kmem >> 10);
 	if (tables > 0)
 		PMC_EXPECT(mine == (size_t)tables / ps,
@@ -342,7 +337,7 @@ TEST(cgroup_pgtable)
 			   "%lld pages", mine, kmem / (long long)ps);
 	PMC_EXPECT(mine >= nt, "PGTABLE pages reading the memcg's inode: %zu; PTE tables built: %zu",
 		   mine, nt);
-	free(a.pfns);
+	free(pfns);
 	child_stop(&c);
 	memcg_destroy(&m);
 }
