@@ -307,6 +307,7 @@ struct walker {
 	int64_t done;
 	int err;
 	bool stop;
+	bool flags_only;	/* no kpagecount: fn gets counts NULL */
 	kpage_walk_fn fn;
 	void *arg;
 };
@@ -315,7 +316,7 @@ static void *walk_worker(void *p)
 {
 	struct walker *w = p;
 	uint64_t *flags = malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
-	uint64_t *counts = malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
+	uint64_t *counts = w->flags_only ? flags : malloc((KPAGE_CHUNK + 1) * sizeof(uint64_t));
 
 	for (;;) {
 		uint64_t pfn, want = 0, from;
@@ -331,7 +332,8 @@ static void *walk_worker(void *p)
 		from = pfn ? pfn - 1 : 0;
 		flags[0] = counts[0] = 0;
 		a = kpage_read(KPAGEFLAGS, from, flags + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
-		b = kpage_read(KPAGECOUNT, from, counts + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
+		b = w->flags_only ? a :
+		    kpage_read(KPAGECOUNT, from, counts + (pfn ? 0 : 1), want + (pfn ? 1 : 0));
 		pthread_mutex_lock(&w->lock);
 		if (a < 0 || b < 0) {
 			w->err = a < 0 ? (int)a : (int)b;
@@ -343,14 +345,16 @@ static void *walk_worker(void *p)
 				a--;	/* the extra entry before the chunk */
 			if (a > 0) {
 				w->done += a;
-				if (!w->fn(pfn, flags + 1, counts + 1, (size_t)a, w->arg))
+				if (!w->fn(pfn, flags + 1, w->flags_only ? NULL : counts + 1, (size_t)a,
+					   w->arg))
 					w->stop = true;
 			}
 		}
 		pthread_mutex_unlock(&w->lock);
 	}
+	if (counts != flags)
+		free(counts);
 	free(flags);
-	free(counts);
 	return NULL;
 }
 
@@ -392,38 +396,6 @@ static bool find_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 	return a->found < a->max;
 }
 
-/* The streaming find: kpageflags only (half the cost of a full walk), one
- * reader per CPU like the snapshot's. */
-struct finder {
-	pthread_mutex_t lock;
-	uint64_t next, nr;
-	struct find_arg a;
-};
-
-static void *find_worker(void *p)
-{
-	struct finder *w = p;
-	uint64_t *flags = malloc(KPAGE_CHUNK * sizeof(uint64_t));
-
-	for (;;) {
-		uint64_t pfn, want = 0;
-		ssize_t n;
-
-		pthread_mutex_lock(&w->lock);
-		pfn = !flags || w->a.found >= w->a.max ? w->nr : claim_chunk(&w->next, w->nr, &want);
-		pthread_mutex_unlock(&w->lock);
-		if (pfn >= w->nr)
-			break;
-		n = kpage_read(KPAGEFLAGS, pfn, flags, want);
-		pthread_mutex_lock(&w->lock);
-		if (n > 0)
-			find_fn(pfn, flags, NULL, (size_t)n, &w->a);
-		pthread_mutex_unlock(&w->lock);
-	}
-	free(flags);
-	return NULL;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -435,7 +407,8 @@ size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
 	const struct kpage_snapshot *s = kpage_snapshot();
-	struct finder w = { .lock = PTHREAD_MUTEX_INITIALIZER, .a = a };
+	struct walker w = { .lock = PTHREAD_MUTEX_INITIALIZER, .flags_only = true,
+			    .fn = find_fn, .arg = &a };
 	int64_t nr;
 
 	if (s) {
@@ -445,11 +418,12 @@ size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 	nr = kpage_nr_pfns();
 	if (nr <= 0 || !max)
 		return 0;
+	/* kpageflags only (half the cost of a full walk), one reader per CPU;
+	 * chunks finish in any order: the PFNs in ascending order. */
 	w.nr = (uint64_t)nr;
-	run_per_cpu(find_worker, &w);
-	/* Chunks finish in any order: the PFNs in ascending order. */
-	qsort(pfns, w.a.found, sizeof(*pfns), cmp_u64);
-	return w.a.found;
+	run_per_cpu(walk_worker, &w);
+	qsort(pfns, a.found, sizeof(*pfns), cmp_u64);
+	return a.found;
 }
 
 /* Asked once per process (each case runs in its own): the rules below are
