@@ -395,14 +395,12 @@ for i in "${!U_PROG[@]}"; do
 				names+=("$n")
 			fi
 		done < <("$bin" --list --meta)
-		((${#names[@]} == 0)) || printf '%s\n' "${names[@]}" >"$cf"
-		((${#tags[@]} == 0)) || printf '%s\n' "${tags[@]}" >"$cf.meta"
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"
 	fi
-	: >>"$cf"
-	: >>"$cf.meta"
+	{ ((${#names[@]} == 0)) || printf '%s\n' "${names[@]}"; } >"$cf"
+	{ ((${#tags[@]} == 0)) || printf '%s\n' "${tags[@]}"; } >"$cf.meta"
 	U_N[i]=${#names[@]}
 	[[ -e $cf.missing ]] && U_N[i]=1
 	total=$((total + U_N[i]))
@@ -437,8 +435,7 @@ mkdir -p "$RESULTS/bats"
 copy_lines() {
 	local -a l
 	mapfile -t l <"$1"
-	((${#l[@]} == 0)) || printf '%s\n' "${l[@]}" >"$2"
-	((${#l[@]})) || : >"$2"
+	{ ((${#l[@]} == 0)) || printf '%s\n' "${l[@]}"; } >"$2"
 }
 for i in "${!U_PROG[@]}"; do
 	((U_N[i] > 0)) || continue
