@@ -323,15 +323,16 @@ if ((KINFO)); then
 fi
 
 # ------------------------------------------------------------ discover
-# Units: "bats-file <TAB> @test-name <TAB> area/prog", in file order (each
-# bats line passes its program's timeout to pmc_run_program itself).
-declare -a U_FILE=() U_TEST=() U_PROG=()
+# Units: "bats-file <TAB> @test-name <TAB> area/prog <TAB> timeout", in
+# file order.
+declare -a U_FILE=() U_TEST=() U_PROG=() U_TIMEOUT=()
 for bf in "$SUITE"/*/*.bats; do
-	while IFS=$'\t' read -r t p; do
+	while IFS=$'\t' read -r t p to; do
 		U_FILE+=("$bf")
 		U_TEST+=("$t")
 		U_PROG+=("$p")
-	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+).*/\1\t\2/p' "$bf")
+		U_TIMEOUT+=("$to")
+	done < <(sed -nE 's/^@test "([^"]+)".*pmc_run_program[[:space:]]+([A-Za-z0-9_./-]+)[[:space:]]*([0-9]*).*/\1\t\2\t\3/p' "$bf")
 done
 ((${#U_PROG[@]})) || die "no test program listed in $SUITE/*/*.bats"
 
@@ -349,12 +350,14 @@ if [[ -r $SUITE/programs.tsv ]]; then
 	order=$(for i in "${!U_PROG[@]}"; do
 		printf '%d\t%d\n' "${RANK[${U_PROG[i]}]:-$((100000 + i))}" "$i"
 	done | sort -n -k1,1 | cut -f2)
-	declare -a O_FILE=() O_TEST=() O_PROG=()
+	declare -a O_FILE=() O_TEST=() O_PROG=() O_TIMEOUT=()
 	for i in $order; do
 		O_FILE+=("${U_FILE[i]}") O_TEST+=("${U_TEST[i]}") O_PROG+=("${U_PROG[i]}")
+		O_TIMEOUT+=("${U_TIMEOUT[i]}")
 	done
 	U_FILE=("${O_FILE[@]}") U_TEST=("${O_TEST[@]}") U_PROG=("${O_PROG[@]}")
-	unset O_FILE O_TEST O_PROG RANK
+	U_TIMEOUT=("${O_TIMEOUT[@]}")
+	unset O_FILE O_TEST O_PROG O_TIMEOUT RANK
 fi
 
 # Built programs that no bats file lists would silently never run.
@@ -451,6 +454,14 @@ for i in "${!U_PROG[@]}"; do
 done
 uname -r >"$RESULTS/kernel.txt"
 "$BUILD/bin/pmc-probe" --json >"$RESULTS/features.json" 2>/dev/null || echo '{}' >"$RESULTS/features.json"
+# The kernel config, decompressed once for the run: a program's every
+# pmc_kconfig() lookup in /proc/config.gz runs gzip (~180 a run, 0.5 s of
+# CPU here). KCONFIG_PATH is the lookup's first place (helpers/env/probe.h);
+# one the caller set stays.
+if [[ -z ${KCONFIG_PATH:-} && -r /proc/config.gz ]] &&
+	gzip -dc /proc/config.gz >"$WORK/kconfig" 2>/dev/null; then
+	export KCONFIG_PATH=$WORK/kconfig	# not *.gz: that suffix means gzip
+fi
 
 # ------------------------------------------------------------ run
 # PMC_LISTED: PROG.list and PROG.meta are written above (pmc_run_program
@@ -489,31 +500,29 @@ else
 fi
 
 if ((JOBS == 1)); then
-	# As few bats invocations as keep the run order: bats runs its files in
-	# the order given and each file's @tests in file order, so one
-	# invocation (-f: exactly its programs) takes consecutive programs for
-	# as long as each is in the file of the one before or in a file it has
-	# not opened yet. The registry's order makes two: the programs, then the
-	# warm page's users. bats starts each @test in ~25 ms (ci/bench.sh's
-	# runner row); the glue keeps its loops out of bats' DEBUG trap
-	# (helpers/bats/common.bash).
-	g=0 names= files=() last=
-	run_group() {
-		((${#files[@]})) || return 0
-		TMPDIR=$WORK/tmp bats --tap -f "^(${names#|})\$" "${files[@]}" \
-			>"$RESULTS/bats/run-$((++g)).log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
-		names= files=() last=
-	}
-	for i in "${!U_PROG[@]}"; do
-		((U_N[i] > 0)) || continue
-		f=${U_FILE[i]}
-		if [[ $f != "$last" && " ${files[*]} " == *" $f "* ]]; then
-			run_group
-		fi
-		[[ $f == "$last" ]] || files+=("$f")
-		last=$f names+="|${U_TEST[i]}"
-	done
-	run_group
+	# One bats invocation, on a run file made here from the units in run
+	# order: one @test per stretch of consecutive programs of one area,
+	# which runs them one after the other (pmc_run_programs). bats takes
+	# ~25 ms to start a test, 0.8 s a run with a test per program
+	# (docs/speed.md); the area files' per-program tests stay for --jobs and
+	# for running an area file alone.
+	runfile=$WORK/run.bats
+	{
+		echo "load $PMC_ROOT/helpers/bats/common"
+		last= names= args=
+		for i in "${!U_PROG[@]}"; do
+			((U_N[i] > 0)) || continue
+			a=${U_PROG[i]%%/*}
+			if [[ -n $last && $a != "$last" ]]; then
+				printf '@test "%s:%s" { pmc_run_programs%s; }\n' "$last" "$names" "$args"
+				names= args=
+			fi
+			last=$a names+=" ${U_TEST[i]}" args+=" ${U_PROG[i]} ${U_TIMEOUT[i]:-0}"
+		done
+		printf '@test "%s:%s" { pmc_run_programs%s; }\n' "$last" "$names" "$args"
+	} >"$runfile"
+	TMPDIR=$WORK/tmp bats --tap "$runfile" \
+		>"$RESULTS/bats/run.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&- {WARMFD}>&-
 else
 	# One bats invocation per program, up to JOBS at once. Tests that need
 	# global state serialise on pmc_lock inside the programs.
