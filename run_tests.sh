@@ -381,6 +381,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'note "interrupted"; cleanup; "$BUILD/bin/pmc-journal" restore >&2 2>/dev/null; trap - EXIT; exit 130' INT TERM
 
+# A full run keeps a warm 1 GiB hugetlb page for its programs (pmc-warm,
+# helpers/states/hugetlb.h): faulted once in the background while the first
+# programs run, instead of in pagemap_hugetlb, where its first fault costs
+# 2-3 s in a VM whose host backs the memory then. It starts before the
+# case listing, which its reservation (~0.1 s) overlaps. Its stdin is a pipe
+# closed when the programs are done (or this runner dies); the programs
+# do not inherit it. A filtered run faults the page where a case needs it;
+# another suite (PMC_SUITE_DIR: the self-tests' fake one) gets none.
+WARM_PID=
+if ((LIST == 0 && HAVE_FILTER == 0)) && is_root && [[ $SUITE == "$PMC_ROOT/tests" && -x $BUILD/bin/pmc-warm ]]; then
+	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$WORK/warm.log" 2>&1 {LOCKFD}>&-)
+	WARM_PID=$!
+else
+	exec {WARMFD}>/dev/null
+fi
+
 # Asked cases per program.
 declare -a U_N=()
 total=0
@@ -474,29 +490,17 @@ export PMC_TMPDIR_SET=${TMPDIR+1} PMC_TMPDIR_ORIG=${TMPDIR-}
 ((TAP)) || echo "pagemap-conformance on $(uname -r): $total cases in $(printf '%s\n' "${U_N[@]}" | grep -vc '^0$') programs" >&2
 START=$(date +%s.%N)
 
-# A full run keeps a warm 1 GiB hugetlb page for its programs (pmc-warm,
-# helpers/states/hugetlb.h): faulted once in the background while the first
-# programs run, instead of in pagemap_hugetlb, where its first fault costs
-# 2-3 s in a VM whose host backs the memory then. Its stdin is a pipe
-# closed when the programs are done (or this runner dies); the programs
-# do not inherit it. A filtered run faults the page where a case needs it;
-# another suite (PMC_SUITE_DIR: the self-tests' fake one) gets none.
-WARM_PID=
-if ((HAVE_FILTER == 0)) && is_root && [[ $SUITE == "$PMC_ROOT/tests" && -x $BUILD/bin/pmc-warm ]]; then
-	exec {WARMFD}> >(exec "$BUILD/bin/pmc-warm" >"$RESULTS/warm.log" 2>&1 {LOCKFD}>&- {RLOCKFD}>&-)
-	WARM_PID=$!
+if [[ -n $WARM_PID ]]; then
 	# The programs start once pmc-warm has reserved its page and put its
 	# marker down (or said why it holds nothing; bounded, 10 s): a program
 	# that reserved a gigantic page of its own beside it would pay the
 	# first fault that the warm page is there to save, twice.
 	for ((w = 0; w < 1000; w++)); do
 		compgen -G "${PMC_STATE_DIR:-/run/pagemap-conformance}/hugetlb-warm-*" >/dev/null && break
-		[[ -s $RESULTS/warm.log ]] && break
+		[[ -s $WORK/warm.log ]] && break
 		sleep 0.01
 	done
 	((w < 1000)) || note "pmc-warm put no marker down in 10 s: the programs may reserve their own gigantic pages"
-else
-	exec {WARMFD}>/dev/null
 fi
 
 if ((JOBS == 1)); then
@@ -540,7 +544,7 @@ else
 fi
 END=$(date +%s.%N)
 exec {WARMFD}>&-
-[[ -z $WARM_PID ]] || wait "$WARM_PID"
+[[ -z $WARM_PID ]] || { wait "$WARM_PID"; copy_lines "$WORK/warm.log" "$RESULTS/warm.log"; }
 # Anything a dead program left behind (normally nothing).
 "$BUILD/bin/pmc-journal" restore 2>&1 | sed 's/^/journal: /' >&2 || true
 

@@ -9,8 +9,8 @@ load ../../helpers/bats/common
 @test "kpf_ksm" { pmc_run_program kpageflags/kpf_ksm 120; }
 @test "kpf_lifecycle" { pmc_run_program kpageflags/kpf_lifecycle 120; }
 @test "kpf_swap" { pmc_run_program kpageflags/kpf_swap 120; }
-@test "kpf_typed" { pmc_run_program kpageflags/kpf_typed 120; }
-@test "kpage_count" { pmc_run_program kpageflags/kpage_count 120; }
 @test "kpage_efault" { pmc_run_program kpageflags/kpage_efault 120; }
 @test "kpage_offline" { pmc_run_program kpageflags/kpage_offline 120; }
+@test "kpf_typed" { pmc_run_program kpageflags/kpf_typed 120; }
+@test "kpage_count" { pmc_run_program kpageflags/kpage_count 120; }
 @test "kpf_compound" { pmc_run_program kpageflags/kpf_compound 120; }

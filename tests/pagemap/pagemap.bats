@@ -9,13 +9,13 @@ load ../../helpers/bats/common
 @test "pagemap_file" { pmc_run_program pagemap/pagemap_file 120; }
 @test "pagemap_thp" { pmc_run_program pagemap/pagemap_thp 120; }
 @test "pagemap_fork" { pmc_run_program pagemap/pagemap_fork 120; }
-@test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers 120; }
 @test "pagemap_lifecycle" { pmc_run_program pagemap/pagemap_lifecycle 120; }
 @test "pagemap_mlock" { pmc_run_program pagemap/pagemap_mlock 120; }
 @test "pagemap_rules" { pmc_run_program pagemap/pagemap_rules 120; }
 @test "pagemap_swap" { pmc_run_program pagemap/pagemap_swap 120; }
 @test "pagemap_ksm" { pmc_run_program pagemap/pagemap_ksm 120; }
-@test "pagemap_edges" { pmc_run_program pagemap/pagemap_edges 120; }
 @test "pagemap_nonpresent" { pmc_run_program pagemap/pagemap_nonpresent 120; }
+@test "pagemap_edges" { pmc_run_program pagemap/pagemap_edges 120; }
+@test "pagemap_markers" { pmc_run_program pagemap/pagemap_markers 120; }
 @test "pagemap_soft_dirty_huge" { pmc_run_program pagemap/pagemap_soft_dirty_huge 120; }
 @test "pagemap_hugetlb" { pmc_run_program pagemap/pagemap_hugetlb 120; }

@@ -6,10 +6,10 @@
 load ../../helpers/bats/common
 
 @test "scan_args" { pmc_run_program scan_ioctl/scan_args 120; }
-@test "scan_categories" { pmc_run_program scan_ioctl/scan_categories 120; }
 @test "scan_masks" { pmc_run_program scan_ioctl/scan_masks 120; }
 @test "scan_output" { pmc_run_program scan_ioctl/scan_output 120; }
+@test "scan_edges" { pmc_run_program scan_ioctl/scan_edges 120; }
+@test "scan_categories" { pmc_run_program scan_ioctl/scan_categories 120; }
 @test "scan_dirty" { pmc_run_program scan_ioctl/scan_dirty 120; }
 @test "scan_wp_paths" { pmc_run_program scan_ioctl/scan_wp_paths 120; }
-@test "scan_edges" { pmc_run_program scan_ioctl/scan_edges 120; }
 @test "scan_fixes" { pmc_run_program scan_ioctl/scan_fixes 120; }
