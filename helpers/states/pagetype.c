@@ -231,7 +231,7 @@ static void *read_worker(void *p)
 		if (pfn >= w->nr)
 			break;
 		a = kpage_read(KPAGEFLAGS, pfn, w->flags + pfn, want);
-		b = kpage_read(KPAGECOUNT, pfn, w->counts + pfn, want);
+		b = w->counts ? kpage_read(KPAGECOUNT, pfn, w->counts + pfn, want) : a;
 		if (a < 0 || b < 0 || (uint64_t)a != want || (uint64_t)b != want) {
 			pthread_mutex_lock(&w->lock);
 			if (!w->err)
@@ -259,7 +259,8 @@ static void run_per_cpu(void *(*fn)(void *), void *arg)
 		pthread_join(t[i], NULL);
 }
 
-/* Read PFNs [0, nr) of both files into flags[] and counts[]: 0 or -errno. */
+/* Read PFNs [0, nr) of both files into flags[] and counts[] (kpageflags
+ * alone when counts is NULL): 0 or -errno. */
 static int read_all(uint64_t nr, uint64_t *flags, uint64_t *counts)
 {
 	struct reader w = { .lock = PTHREAD_MUTEX_INITIALIZER, .nr = nr,
@@ -403,6 +404,61 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The program-wide room for kpageflags alone (kpage_find_share()): a header
+ * page, then the flags of cap PFNs. Filled by kpage_find_fresh(), searched
+ * by the kpage_find()s after it.
+ */
+static struct snap_hdr *fsnap;
+
+int kpage_find_share(void)
+{
+	int64_t nr = kpage_nr_pfns();
+	size_t len;
+	void *p;
+
+	if (fsnap)
+		return 0;
+	if (nr <= 0)
+		return nr ? (int)nr : -ENODATA;
+	if ((uint64_t)nr * sizeof(uint64_t) > SNAP_MAX_BYTES)
+		return -E2BIG;
+	len = snap_hdr_len() + (size_t)nr * sizeof(uint64_t);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	fsnap = p;
+	fsnap->cap = (uint64_t)nr;
+	return 0;
+}
+
+static uint64_t *fsnap_flags(void)
+{
+	return (uint64_t *)((char *)fsnap + snap_hdr_len());
+}
+
+size_t kpage_find_fresh(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
+{
+	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
+	int64_t nr = kpage_nr_pfns();
+	double t0 = mono_s();
+
+	if (!fsnap || nr <= 0 || (uint64_t)nr > fsnap->cap)
+		return kpage_find(mask, want, pfns, max);
+	/* EMPTY while it is written: a case killed meanwhile leaves no
+	 * half-read room for the next one. */
+	__atomic_store_n(&fsnap->state, SNAP_EMPTY, __ATOMIC_RELEASE);
+	if (read_all((uint64_t)nr, fsnap_flags(), NULL))
+		return kpage_find(mask, want, pfns, max);
+	fsnap->read_ns = (uint64_t)((mono_s() - t0) * 1e9);
+	fsnap->nr = (uint64_t)nr;
+	fsnap->reader = getpid();
+	__atomic_store_n(&fsnap->state, SNAP_READY, __ATOMIC_RELEASE);
+	find_fn(0, fsnap_flags(), NULL, (size_t)nr, &a);
+	return a.found;
+}
+
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
@@ -413,6 +469,10 @@ size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 
 	if (s) {
 		find_fn(0, s->flags, s->counts, (size_t)s->nr, &a);
+		return a.found;
+	}
+	if (fsnap && __atomic_load_n(&fsnap->state, __ATOMIC_ACQUIRE) == SNAP_READY) {
+		find_fn(0, fsnap_flags(), NULL, (size_t)fsnap->nr, &a);
 		return a.found;
 	}
 	nr = kpage_nr_pfns();

@@ -74,9 +74,24 @@ int64_t kpage_walk(uint64_t nr, kpage_walk_fn fn, void *arg);
 
 /* Up to max PFNs whose flags match (flags & mask) == want, in ascending
  * order, from the program's snapshot when there is one (the lowest), else
- * by a walk of one reader per CPU (any max of them). Returns the number
- * found. */
+ * from its kpageflags room once filled (below), else by a walk of one
+ * reader per CPU (any max of them). Returns the number found. */
 size_t kpage_find(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
+
+/*
+ * A program whose cases search kpageflags alone, one of them for pages
+ * that must be read after it built them (kpage_count: the page tables of
+ * cgroup_pgtable) and the others for pages of a kind that any moment of
+ * the run has (slab pages, PFNs without a page): kpage_find_share() (a
+ * constructor, as kpage_snapshot_share()) maps a shared room for the
+ * flags; kpage_find_fresh() reads every PFN's flags now into it (one
+ * reader per CPU) and searches them; every kpage_find() after it in the
+ * program searches that read instead of reading all of kpageflags again.
+ * Callers re-read a PFN alone before they rely on it. Without the room,
+ * kpage_find_fresh() is kpage_find().
+ */
+int kpage_find_share(void);
+size_t kpage_find_fresh(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max);
 
 /*
  * PG_idle (KPF_IDLE) is also set by DAMON's physical-address monitoring:
