@@ -133,9 +133,8 @@ uint64_t zoneinfo_max_pfn(void)
 #define KPAGE_WALKERS 4
 
 /*
- * The program-wide snapshot (pagetype.h): one MAP_SHARED mapping made in the
- * runner before the cases fork, a header page, then the flags (one leading
- * 0 entry: flags[-1] of PFN 0) and the counts of cap PFNs.
+ * The program-wide snapshot (pagetype.h): the flags and the counts of cap
+ * PFNs in a room of its own (room_map()).
  */
 #define SNAP_EMPTY	0
 #define SNAP_READY	1
@@ -156,9 +155,40 @@ static size_t snap_hdr_len(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* One room in the MAP_SHARED mapping (snap: both files; fsnap, below:
+ * kpageflags alone), made in the runner before the cases fork: a header
+ * page, a leading 0 entry (flags[-1] of PFN 0), then 'files' arrays of cap
+ * PFNs. Untouched until a case reads it: no memory before that. */
+static int room_map(struct snap_hdr **room, unsigned int files)
+{
+	int64_t nr = kpage_nr_pfns();
+	size_t len;
+	void *p;
+
+	if (*room)
+		return 0;
+	if (nr <= 0)
+		return nr ? (int)nr : -ENODATA;
+	if ((uint64_t)nr * files * sizeof(uint64_t) > SNAP_MAX_BYTES)
+		return -E2BIG;
+	len = snap_hdr_len() + ((size_t)nr * files + 1) * sizeof(uint64_t);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*room = p;
+	(*room)->cap = (uint64_t)nr;
+	return 0;
+}
+
+static uint64_t *room_flags(struct snap_hdr *room)
+{
+	return (uint64_t *)((char *)room + snap_hdr_len()) + 1;
+}
+
 static uint64_t *snap_flags(void)
 {
-	return (uint64_t *)((char *)snap + snap_hdr_len()) + 1;
+	return room_flags(snap);
 }
 
 static uint64_t *snap_counts(void)
@@ -168,25 +198,7 @@ static uint64_t *snap_counts(void)
 
 int kpage_snapshot_share(void)
 {
-	int64_t nr = kpage_nr_pfns();
-	size_t len;
-	void *p;
-
-	if (snap)
-		return 0;
-	if (nr <= 0)
-		return nr ? (int)nr : -ENODATA;
-	if ((uint64_t)nr * 2 * sizeof(uint64_t) > SNAP_MAX_BYTES)
-		return -E2BIG;
-	len = snap_hdr_len() + ((size_t)nr * 2 + 1) * sizeof(uint64_t);
-	/* Untouched until a case reads the snapshot: no memory before that. */
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	snap = p;
-	snap->cap = (uint64_t)nr;
-	return 0;
+	return room_map(&snap, 2);
 }
 
 struct reader {
@@ -405,37 +417,19 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * The program-wide room for kpageflags alone (kpage_find_share()): a header
- * page, then the flags of cap PFNs. Filled by kpage_find_fresh(), searched
- * by the kpage_find()s after it.
+ * The program-wide room for kpageflags alone (kpage_find_share()), filled
+ * by kpage_find_fresh(), searched by the kpage_find()s after it.
  */
 static struct snap_hdr *fsnap;
 
 int kpage_find_share(void)
 {
-	int64_t nr = kpage_nr_pfns();
-	size_t len;
-	void *p;
-
-	if (fsnap)
-		return 0;
-	if (nr <= 0)
-		return nr ? (int)nr : -ENODATA;
-	if ((uint64_t)nr * sizeof(uint64_t) > SNAP_MAX_BYTES)
-		return -E2BIG;
-	len = snap_hdr_len() + (size_t)nr * sizeof(uint64_t);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	fsnap = p;
-	fsnap->cap = (uint64_t)nr;
-	return 0;
+	return room_map(&fsnap, 1);
 }
 
 static uint64_t *fsnap_flags(void)
 {
-	return (uint64_t *)((char *)fsnap + snap_hdr_len());
+	return room_flags(fsnap);
 }
 
 size_t kpage_find_fresh(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
