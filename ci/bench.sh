@@ -6,13 +6,14 @@
 # Side by side, in one run on one machine, RUNS times each (default 5):
 #  - the full native suite through ./run_tests.sh --no-build (build excluded),
 #    as it runs by default (one program at a time) and with --jobs NPROC;
-#  - every test program alone (its binary, all its cases);
+#  - every test program alone (its binary, all its cases), as in the
+#    suite with a warm gigantic page held by pmc-warm;
 #  - the two costs the suite cannot cut, apart: the 1 GiB hugetlb page's
 #    first fault (the kernel zeroes the page, and in a VM the host backs
 #    that memory then), as pmc-warm reports it from each full run (it takes
 #    that fault in the background), and the 1 GiB case alone
-#    (pagemap_hugetlb's hugetlb.anon_pud.entry, whose page may still be
-#    backed from the program run just before); and the all-PFN read of
+#    (pagemap_hugetlb's hugetlb.anon_pud.entry, on the warm page: the
+#    kernel still zeroes 1 GiB at the case's own fault); and the all-PFN read of
 #    kpageflags + kpagecount (kpf_typed prints what its one read took);
 #  - the upstream peer, the mm selftest pagemap_ioctl built by
 #    ci/build-peer.sh from the same kernel source the suite's headers come from.
@@ -53,7 +54,26 @@ own_cpu() {
 }
 
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+WARM_FD= WARM_PID=
+warm_hold() {
+	local i
+	[[ -x $BUILD/bin/pmc-warm ]] || return 0
+	exec {WARM_FD}> >(exec "$BUILD/bin/pmc-warm" >"$scratch/warm.log" 2>&1)
+	WARM_PID=$!
+	# pmc-warm prints its line once the page is faulted (or why it holds
+	# none): bounded, 120 s.
+	for ((i = 0; i < 1200; i++)); do
+		[[ -s $scratch/warm.log ]] && break
+		sleep 0.1
+	done
+}
+warm_drop() {
+	[[ -n $WARM_PID ]] || return 0
+	exec {WARM_FD}>&-
+	wait "$WARM_PID"
+	WARM_PID=
+}
+trap 'warm_drop; rm -rf "$scratch"' EXIT
 progs=()
 for b in "$BUILD"/tests/*/*; do
 	[[ -x $b && -f $b ]] && progs+=("${b#"$BUILD"/tests/}")
@@ -80,6 +100,11 @@ for ((i = 1; i <= runs; i++)); do
 		rc_par+="$? "
 		t_par+="$(since "$s") "
 	fi
+	# The programs alone run as they do in the suite: with a warm gigantic
+	# page held by pmc-warm (its first fault is the row of its own; a
+	# program alone would otherwise pay it again, cold or not, depending
+	# on the host). Started, and faulted, before the first one.
+	warm_hold
 	for p in "${progs[@]}"; do
 		s=$(now)
 		timeout -k 5 300 "$BUILD/tests/$p" >"$BUILD/.bench.out" 2>&1
@@ -94,6 +119,7 @@ for ((i = 1; i <= runs; i++)); do
 		rc_pud+="$? "
 		t_pud+="$(since "$s") "
 	fi
+	warm_drop
 	s=$(now)
 	# In a scratch directory: it leaves files (pagemap_ioctl.c.tmp*) there.
 	out=$(cd "$scratch" && timeout -k 5 300 "$peer" 2>&1)
