@@ -7,9 +7,11 @@
 #     otherwise prints the exact command and exits 2);
 #  2. restores knobs a killed earlier run left changed (pmc-journal restore);
 #  3. builds (make O=build);
-#  4. runs the bats files tests/*/*.bats: one @test per C program, each run
-#     under timeout(1) by helpers/bats/common.bash (one bats per area file,
-#     or one per program with --jobs N);
+#  4. runs the programs the bats files tests/*/*.bats list (one @test per C
+#     program), in tests/programs.tsv's order, each in a session of its own
+#     under its timeout (helpers/bats/common.bash, pmc-exec): one bats
+#     invocation on a run file made from them (one @test per stretch of
+#     programs of one area), or one per program with --jobs N;
 #  5. hands the raw results (one directory, the layout of
 #     helpers/report/pmcr_raw.py) to the results engine
 #     (helpers/report/pmc_report.py: cases, known-issues.txt, fix verdicts

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ci/bench.sh [RUNS] [run_tests.sh options]
+# BENCH_IDLE=S ci/bench.sh ...: leave the machine idle S seconds before each
+# full run, so that its gigantic page is cold, as in a CI's one run (free
+# page reporting hands a freed page back to the host after ~2 s here).
 #
 # Side by side, in one run on one machine, RUNS times each (default 5):
 #  - the full native suite through ./run_tests.sh --no-build (build excluded),
@@ -87,7 +90,10 @@ read -r busy0 steal0 total0 < <(cpu_jiffies)
 own_cpu >"$BUILD/.bench.own"
 own0=$(cat "$BUILD/.bench.own")
 wall0=$(now)
+idle=${BENCH_IDLE:-0}
+[[ $idle =~ ^[0-9]+$ ]] || { echo "bench: BENCH_IDLE must be whole seconds" >&2; exit 2; }
 for ((i = 1; i <= runs; i++)); do
+	((idle == 0)) || sleep "$idle"	# not a synchronisation: the state to time
 	s=$(now)
 	"$ROOT/run_tests.sh" --no-build "$@" >/dev/null 2>&1
 	rc_suite+="$? "
@@ -139,7 +145,8 @@ per() { awk -v m="$1" -v n="$2" 'BEGIN { if (n && m != "-") printf "%.1f", 1000 
 m_suite=$(median <<<"$t_suite")
 m_peer=$(median <<<"$t_peer")
 sum=0
-printf 'bench: kernel %s, %d CPUs, median of %d runs each (build excluded)\n\n' "$(uname -r)" "$(nproc)" "$runs"
+printf 'bench: kernel %s, %d CPUs, median of %d runs each (build excluded)%s\n\n' "$(uname -r)" "$(nproc)" "$runs" \
+	"$( ((idle == 0)) || echo ", each full run after $idle s idle")"
 printf '| %s | %s | %s | %s | %s |\n' "program" "cases" "median s" "ms/case" "exit status per run"
 printf '|---|---:|---:|---:|---|\n'
 for p in "${progs[@]}"; do

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# bats glue: one @test per C test program.
+# bats glue: one @test per C test program (the area files), or one per
+# stretch of programs (run_tests.sh's run file: pmc_run_programs).
 #
 #   load ../../helpers/bats/common
 #   @test "pagemap_anon" { pmc_run_program pagemap/pagemap_anon 120; }
