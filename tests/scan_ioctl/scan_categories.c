@@ -112,9 +112,6 @@ V(thp_pmd, S_THP_PMD, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE, 0, NULL)
 V(thp_pte_mapped, S_THP_PTE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 V(tmpfs_huge_pmd, S_TMPFS_PMD,
   PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_FILE | PAGE_IS_HUGE, 0, NULL);
-V(hugetlb_private, S_HUGETLB_PRIVATE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE, 0, NULL);
-V(hugetlb_shared, S_HUGETLB_SHARED,
-  PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE | PAGE_IS_FILE, 0, NULL);
 V(swapped, S_SWAPPED, PAGE_IS_SWAPPED | PAGE_IS_WRITTEN, 0, NULL);
 V(swapcache, S_SWAPCACHE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* a guard marker is a swap-format pte (pagemap reads 62 too), never
@@ -148,6 +145,12 @@ V(prot_none, S_PROT_NONE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* MADV_FREE clears the PTE's dirty and young bits, not uffd-wp, and keeps
  * the folio anon */
 V(lazyfree, S_LAZYFREE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
+/* The hugetlb states last: their reservation waits for the run's warm
+ * gigantic page to be faulted (hugetlb.c, warm_pages()), by when the
+ * states above are done (tests/programs.tsv). */
+V(hugetlb_private, S_HUGETLB_PRIVATE, PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE, 0, NULL);
+V(hugetlb_shared, S_HUGETLB_SHARED,
+  PAGE_IS_PRESENT | PAGE_IS_WRITTEN | PAGE_IS_HUGE | PAGE_IS_FILE, 0, NULL);
 /* HUGE is "mapped by a PMD (or hugetlb) entry": an mTHP is PTE-mapped */
 V(mthp_order4, S_MTHP, PAGE_IS_PRESENT | PAGE_IS_WRITTEN, 0, NULL);
 /* memory_failure() replaces the PTE with a hwpoison entry, a swap-format
