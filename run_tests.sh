@@ -415,7 +415,7 @@ for i in "${!U_PROG[@]}"; do
 			elif [[ -z $FILTER || $area.$n =~ $FILTER ]]; then
 				names+=("$n")
 			fi
-		done < <("$bin" --list --meta)
+		done < <("$bin" --list --meta {WARMFD}>&-)
 	else
 		# Listed but not built: one ERROR record, unless filtered out.
 		[[ -z $FILTER || $area.${p##*/} =~ $FILTER ]] && echo "${p##*/}" >"$cf.missing"
