@@ -282,28 +282,36 @@ static int read_all(uint64_t nr, uint64_t *flags, uint64_t *counts)
 	return w.err;
 }
 
+/* Read every PFN into a room now: kpageflags, and kpagecount into counts
+ * unless NULL. EMPTY while it is written, READY after: a case killed
+ * meanwhile leaves no half-read room for the next one. 0, or -1 (memory
+ * hot-added since the room was made, or a read failed: the callers
+ * stream instead). */
+static int room_read(struct snap_hdr *room, uint64_t *counts)
+{
+	int64_t nr = kpage_nr_pfns();
+	double t0 = mono_s();
+
+	__atomic_store_n(&room->state, SNAP_EMPTY, __ATOMIC_RELEASE);
+	if (nr <= 0 || (uint64_t)nr > room->cap || read_all((uint64_t)nr, room_flags(room), counts))
+		return -1;
+	room->read_ns = (uint64_t)((mono_s() - t0) * 1e9);
+	room->nr = (uint64_t)nr;
+	room->reader = getpid();
+	__atomic_store_n(&room->state, SNAP_READY, __ATOMIC_RELEASE);
+	return 0;
+}
+
 const struct kpage_snapshot *kpage_snapshot(void)
 {
 	static struct kpage_snapshot s;
-	int64_t nr;
-	double t0;
 
 	if (!snap)
 		return NULL;
-	if (snap->state != SNAP_READY) {
-		/* The cases run one at a time: an EMPTY snapshot is nobody's
-		 * (a case killed while reading leaves it EMPTY, not READY). */
-		nr = kpage_nr_pfns();
-		if (nr <= 0 || (uint64_t)nr > snap->cap)
-			return NULL;	/* memory hot-added since: stream */
-		t0 = mono_s();
-		if (read_all((uint64_t)nr, snap_flags(), snap_counts()))
-			return NULL;
-		snap->read_ns = (uint64_t)((mono_s() - t0) * 1e9);
-		snap->nr = (uint64_t)nr;
-		snap->reader = getpid();
-		__atomic_store_n(&snap->state, SNAP_READY, __ATOMIC_RELEASE);
-	}
+	/* The cases run one at a time: an EMPTY snapshot is nobody's (a case
+	 * killed while reading leaves it EMPTY, not READY). */
+	if (snap->state != SNAP_READY && room_read(snap, snap_counts()))
+		return NULL;
 	s.nr = snap->nr;
 	s.flags = snap_flags();
 	s.counts = snap_counts();
@@ -435,21 +443,11 @@ static uint64_t *fsnap_flags(void)
 size_t kpage_find_fresh(uint64_t mask, uint64_t want, uint64_t *pfns, size_t max)
 {
 	struct find_arg a = { .mask = mask, .want = want, .pfns = pfns, .max = max };
-	int64_t nr = kpage_nr_pfns();
-	double t0 = mono_s();
 
-	if (!fsnap || nr <= 0 || (uint64_t)nr > fsnap->cap)
+	/* Read now, whatever an earlier case read. */
+	if (!fsnap || room_read(fsnap, NULL))
 		return kpage_find(mask, want, pfns, max);
-	/* EMPTY while it is written: a case killed meanwhile leaves no
-	 * half-read room for the next one. */
-	__atomic_store_n(&fsnap->state, SNAP_EMPTY, __ATOMIC_RELEASE);
-	if (read_all((uint64_t)nr, fsnap_flags(), NULL))
-		return kpage_find(mask, want, pfns, max);
-	fsnap->read_ns = (uint64_t)((mono_s() - t0) * 1e9);
-	fsnap->nr = (uint64_t)nr;
-	fsnap->reader = getpid();
-	__atomic_store_n(&fsnap->state, SNAP_READY, __ATOMIC_RELEASE);
-	find_fn(0, fsnap_flags(), NULL, (size_t)nr, &a);
+	find_fn(0, fsnap_flags(), NULL, (size_t)fsnap->nr, &a);
 	return a.found;
 }
 
