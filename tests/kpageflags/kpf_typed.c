@@ -57,10 +57,12 @@ enum invariant {
 	INV_THP_COMPOUND,	/* THP and HUGE only on compound pages */
 	INV_ZERO_COUNT,		/* ZERO_PAGE has kpagecount 0 */
 };
+#define INV_COUNT (INV_ZERO_COUNT + 1)
 
 /* The flags a page needs for violation() to find anything wrong with it
- * under each invariant: the walk skips the others (most PFNs) unread. */
-static const uint64_t inv_needs[] = {
+ * under each invariant: the walk skips the others (most PFNs) unread. An
+ * invariant without an entry here (0) gets every page checked. */
+static const uint64_t inv_needs[INV_COUNT] = {
 	[INV_UNASSIGNED] = KPF_UNASSIGNED,
 	[INV_NOPAGE_ALONE] = KPF_NOPAGE,
 	[INV_ONE_TYPE] = TYPED,
@@ -143,7 +145,7 @@ static bool walk_fn(uint64_t first, const uint64_t *flags, const uint64_t *count
 			w->found[KPF_NOPAGE_B] += !!(f & KPF_NOPAGE);
 			w->found[KPF_THP_B] += !!(f & KPF_THP);
 		}
-		if ((f & needs) && violation(w->inv, prev, f, counts[i])) {
+		if ((!needs || (f & needs)) && violation(w->inv, prev, f, counts[i])) {
 			uint64_t f2, c2, p2 = 0, pc;
 			const char *why;
 
