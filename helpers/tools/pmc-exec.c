@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define DRAIN_MS 10000
 
 static int sigpipe_fd[2] = { -1, -1 };
@@ -74,21 +76,15 @@ static void kill_session(pid_t sid)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		char path[64], st[512], *p;
-		int pid, session, n;
+		char path[64], st[1024], *p;
+		int pid, session;
 		char state;
-		FILE *f;
 
 		pid = atoi(e->d_name);
 		if (pid <= 0 || pid == sid)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		n = fgets(st, sizeof(st), f) != NULL;
-		fclose(f);
-		p = n ? strrchr(st, ')') : NULL;
+		p = pmc_read_file(path, st, sizeof(st)) ? NULL : strrchr(st, ')');
 		/* ") state ppid pgrp session" */
 		if (p && sscanf(p + 1, " %c %*d %*d %d", &state, &session) == 2 &&
 		    session == sid && state != 'Z')
