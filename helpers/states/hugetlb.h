@@ -42,8 +42,9 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
  * programs run (pmc_lock "hugetlb-warm" meanwhile) and keeps it in the pool
  * until the run ends. hugetlb_reserve() of any size waits for the warming
  * (the kernel's fault mutexes: hugetlb.c, warm_pages()); of that size it
- * then uses the warm pages as they are when at least n of them are free: nothing to write or restore, the same proofs after the
- * write (free_hugepages drops by n). hugetlb_warm_hold() is pmc-warm's
+ * then uses the warm pages as they are when at least n of them are free:
+ * nothing to write or restore, the same proofs after the write
+ * (free_hugepages drops by n). hugetlb_warm_hold() is pmc-warm's
  * part: NULL or a reason; hugetlb_warm_drop() gives the pages back.
  */
 const char *hugetlb_warm_hold(struct hugetlb_pool *p, size_t hpsize, unsigned long n);
