@@ -117,6 +117,14 @@ const char *hugetlb_reserve(struct hugetlb_pool *p, size_t hpsize, unsigned long
 		return "hugetlb pool not writable";
 	}
 	p->n = n;
+	/* alloc_contig_range() passes over a range whose pages are busy at
+	 * that moment (pinned, or being migrated by another program: make
+	 * mutate runs two at once, and once found no gigantic range): the
+	 * pool is asked again, a bounded number of times, before the pages
+	 * count as not reservable. knob_write() keeps the original value. */
+	for (int tries = 1; tries < 3 && hugetlb_free_pages(hpsize) < fr + (long)n; tries++)
+		if (knob_write(p->nr_path, val))
+			break;
 	if (hugetlb_free_pages(hpsize) < fr + (long)n) {
 		hugetlb_release(p);
 		/* The kernel has the size but found no free gigantic range. */
